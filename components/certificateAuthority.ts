@@ -1,0 +1,120 @@
+// A certificate authority and the certificates it issues, all from @pulumi/tls.
+//
+// TLS policy (why these values):
+// - ECDSA P-256 keys: fast to generate on `pulumi up`, accepted by dockerd,
+//   the Docker CLI, nginx, the registry and every browser.
+// - CA certificates are valid for 5 years and renewed 90 days early; leaf
+//   certificates for 1 year, renewed 30 days early. Renewal happens on the
+//   `pulumi up` that falls inside the window: the certificate is replaced and
+//   so is the container it is uploaded into, never a data volume.
+// - Private keys are Pulumi secrets: encrypted in the state, masked in output.
+
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+
+export const TLS_POLICY = {
+    algorithm: "ECDSA",
+    ecdsaCurve: "P256",
+    caValidityHours: 5 * 365 * 24,
+    caEarlyRenewalHours: 90 * 24,
+    leafValidityHours: 365 * 24,
+    leafEarlyRenewalHours: 30 * 24,
+} as const;
+
+const SECRET_KEY_OUTPUTS = ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"];
+
+export interface CertificateAuthorityArgs {
+    /** Subject common name of the CA certificate, e.g. `dind-compose dev project-a CA`. */
+    readonly commonName: string;
+}
+
+/** A private key and a self-signed CA certificate. */
+export class CertificateAuthority extends pulumi.ComponentResource {
+    /** PEM of the CA certificate (public). */
+    public readonly certPem: pulumi.Output<string>;
+    /** PEM of the CA's private key (secret). */
+    public readonly privateKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:CertificateAuthority", name, {}, opts);
+
+        const key = new tls.PrivateKey(
+            `${name}-key`,
+            { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
+            { parent: this, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
+        );
+        const cert = new tls.SelfSignedCert(
+            `${name}-cert`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: args.commonName, organization: "dind-compose" },
+                isCaCertificate: true,
+                validityPeriodHours: TLS_POLICY.caValidityHours,
+                earlyRenewalHours: TLS_POLICY.caEarlyRenewalHours,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            },
+            { parent: this },
+        );
+
+        this.certPem = cert.certPem;
+        this.privateKeyPem = pulumi.secret(key.privateKeyPem);
+        this.registerOutputs({ certPem: this.certPem });
+    }
+}
+
+export interface CertificateArgs {
+    /** The CA that signs this certificate. */
+    readonly ca: CertificateAuthority;
+    /** Subject common name. */
+    readonly commonName: string;
+    /** `server` certificates authenticate a listener, `client` ones a caller. */
+    readonly usage: "server" | "client";
+    /** DNS names the certificate is valid for (server certificates). */
+    readonly dnsNames?: pulumi.Input<pulumi.Input<string>[]>;
+    /** IP addresses the certificate is valid for (server certificates). */
+    readonly ipAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** A private key and a certificate for it signed by a CertificateAuthority. */
+export class Certificate extends pulumi.ComponentResource {
+    /** PEM of the signed certificate (public). */
+    public readonly certPem: pulumi.Output<string>;
+    /** PEM of the private key (secret). */
+    public readonly privateKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:Certificate", name, {}, opts);
+
+        const key = new tls.PrivateKey(
+            `${name}-key`,
+            { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
+            { parent: this, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
+        );
+        const request = new tls.CertRequest(
+            `${name}-csr`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: args.commonName, organization: "dind-compose" },
+                dnsNames: args.dnsNames,
+                ipAddresses: args.ipAddresses,
+            },
+            { parent: this },
+        );
+        const cert = new tls.LocallySignedCert(
+            `${name}-cert`,
+            {
+                certRequestPem: request.certRequestPem,
+                caPrivateKeyPem: args.ca.privateKeyPem,
+                caCertPem: args.ca.certPem,
+                validityPeriodHours: TLS_POLICY.leafValidityHours,
+                earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
+                allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+            },
+            { parent: this },
+        );
+
+        this.certPem = cert.certPem;
+        this.privateKeyPem = pulumi.secret(key.privateKeyPem);
+        this.registerOutputs({ certPem: this.certPem });
+    }
+}

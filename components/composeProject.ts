@@ -1,0 +1,111 @@
+// One configured compose project, side by side with the others: its TLS
+// material, its data volume, its daemon and its runner.
+
+import * as pulumi from "@pulumi/pulumi";
+import { ProjectSettings, Route } from "../lib/config";
+import { dockerName, labelsFor } from "../lib/names";
+import { Daemon, RegistryMirrorRef } from "./daemon";
+import { DataVolume } from "./dataVolume";
+import { ProjectTls } from "./projectTls";
+import { Runner } from "./runner";
+
+export interface ComposeProjectArgs {
+    /** The stack the project belongs to (names and labels). */
+    readonly stack: string;
+    /** The validated project settings. */
+    readonly settings: ProjectSettings;
+    /** Image IDs of the daemon and runner images. */
+    readonly daemonImage: pulumi.Input<string>;
+    readonly runnerImage: pulumi.Input<string>;
+    /** The stack's edge network. */
+    readonly networkName: pulumi.Input<string>;
+    /** The stack's registry mirror, when enabled. */
+    readonly mirror?: RegistryMirrorRef;
+    /** Bounded waits for the daemon and for compose. */
+    readonly daemonSeconds: number;
+    readonly composeSeconds: number;
+}
+
+export class ComposeProject extends pulumi.ComponentResource {
+    /** The daemon's alias on the edge network: what nginx proxies to. */
+    public readonly daemonAlias: string;
+    /** The project's routes. */
+    public readonly routes: Route[];
+    public readonly daemonContainerName: pulumi.Output<string>;
+    public readonly runnerContainerName: pulumi.Output<string>;
+    /** `tcp://127.0.0.1:<port>` when the daemon's TLS socket is published. */
+    public readonly dockerHost: pulumi.Output<string | undefined>;
+    /** The project CA and client certificate (public) and client key (secret). */
+    public readonly caCertPem: pulumi.Output<string>;
+    public readonly clientCertPem: pulumi.Output<string>;
+    public readonly clientKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: ComposeProjectArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:ComposeProject", name, {}, opts);
+
+        const { stack, settings } = args;
+        const project = settings.name;
+        const daemonName = dockerName(stack, project, "daemon");
+        this.daemonAlias = project;
+        this.routes = settings.routes;
+
+        const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [daemonName, this.daemonAlias] }, { parent: this });
+        const data = new DataVolume(
+            `${name}-data`,
+            { volumeName: dockerName(stack, project, "data"), labels: labelsFor(stack, "daemon-data", project) },
+            { parent: this },
+        );
+        const daemon = new Daemon(
+            `${name}-daemon`,
+            {
+                containerName: daemonName,
+                image: args.daemonImage,
+                labels: labelsFor(stack, "daemon", project),
+                networkName: args.networkName,
+                alias: this.daemonAlias,
+                projectDir: settings.dir,
+                dataVolumeName: data.volumeName,
+                caCertPem: tls.caCertPem,
+                serverCertPem: tls.serverCertPem,
+                serverKeyPem: tls.serverKeyPem,
+                mirror: args.mirror,
+                dockerPort: settings.dockerPort,
+                waitSeconds: args.daemonSeconds,
+            },
+            { parent: this },
+        );
+        const runner = new Runner(
+            `${name}-runner`,
+            {
+                project,
+                containerName: dockerName(stack, project, "runner"),
+                image: args.runnerImage,
+                labels: labelsFor(stack, "runner", project),
+                networkName: args.networkName,
+                daemonHost: this.daemonAlias,
+                projectDir: settings.dir,
+                composeFile: settings.compose.file,
+                composeDigest: settings.compose.digest,
+                services: settings.compose.services,
+                caCertPem: tls.caCertPem,
+                clientCertPem: tls.clientCertPem,
+                clientKeyPem: tls.clientKeyPem,
+                daemonSeconds: args.daemonSeconds,
+                composeSeconds: args.composeSeconds,
+            },
+            { parent: this, dependsOn: [daemon] },
+        );
+
+        this.daemonContainerName = daemon.containerName;
+        this.runnerContainerName = runner.containerName;
+        this.dockerHost = daemon.hostDockerHost;
+        this.caCertPem = tls.caCertPem;
+        this.clientCertPem = tls.clientCertPem;
+        this.clientKeyPem = tls.clientKeyPem;
+        this.registerOutputs({
+            daemonContainerName: this.daemonContainerName,
+            runnerContainerName: this.runnerContainerName,
+            dockerHost: this.dockerHost,
+        });
+    }
+}

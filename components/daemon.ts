@@ -1,0 +1,125 @@
+// A project's Docker-in-Docker daemon: a privileged dind container running
+// `dockerd --tlsverify` on 2376 (TLS with client verification, never the plain
+// 2375) plus its local unix socket for its own health check. Its
+// /var/lib/docker is the project's data volume, and the project directory is
+// mounted at the same absolute path it has on the host (the path-parity rule),
+// so relative bind mounts in the compose file mean the same directory to the
+// runner, the daemon and the host.
+
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { toLabelList } from "../lib/names";
+
+/** Where the daemon finds its TLS material. */
+export const DAEMON_CERT_DIR = "/certs/server";
+/** The daemon's TLS port; there is no other TCP listener. */
+export const DAEMON_TLS_PORT = 2376;
+
+export interface RegistryMirrorRef {
+    /** `host:port` of the mirror on the edge network. */
+    readonly address: string;
+    /** CA certificate the mirror's certificate is signed by. */
+    readonly caCertPem: pulumi.Input<string>;
+}
+
+export interface DaemonArgs {
+    /** Container name, derived from stack and project. */
+    readonly containerName: string;
+    /** Image ID of the dind image. */
+    readonly image: pulumi.Input<string>;
+    /** Labels for stack, project and role. */
+    readonly labels: Record<string, string>;
+    /** The stack's edge network. */
+    readonly networkName: pulumi.Input<string>;
+    /** Network alias nginx and the runner use to reach the daemon. */
+    readonly alias: string;
+    /** Absolute host path of the project, mounted at the same path. */
+    readonly projectDir: string;
+    /** Volume mounted at /var/lib/docker. */
+    readonly dataVolumeName: pulumi.Input<string>;
+    /** Project CA, server certificate and server key (secret). */
+    readonly caCertPem: pulumi.Input<string>;
+    readonly serverCertPem: pulumi.Input<string>;
+    readonly serverKeyPem: pulumi.Input<string>;
+    /** The stack's registry mirror, when enabled. */
+    readonly mirror?: RegistryMirrorRef;
+    /** Host port on 127.0.0.1 publishing the TLS socket, when wanted. */
+    readonly dockerPort?: number;
+    /** How long `pulumi up` waits for the daemon to become healthy. */
+    readonly waitSeconds: number;
+}
+
+/** The dockerd command line: TLS-verified TCP plus the local unix socket, nothing else. */
+export function daemonCommand(mirrorAddress?: string): string[] {
+    const command = [
+        "dockerd",
+        "--host=unix:///var/run/docker.sock",
+        `--host=tcp://0.0.0.0:${DAEMON_TLS_PORT}`,
+        "--tlsverify",
+        `--tlscacert=${DAEMON_CERT_DIR}/ca.pem`,
+        `--tlscert=${DAEMON_CERT_DIR}/cert.pem`,
+        `--tlskey=${DAEMON_CERT_DIR}/key.pem`,
+    ];
+    if (mirrorAddress !== undefined) {
+        command.push(`--registry-mirror=https://${mirrorAddress}`);
+    }
+    return command;
+}
+
+export class Daemon extends pulumi.ComponentResource {
+    /** The daemon's container name. */
+    public readonly containerName: pulumi.Output<string>;
+    /** `tcp://127.0.0.1:<port>` when the TLS socket is published on the host. */
+    public readonly hostDockerHost: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: DaemonArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:Daemon", name, {}, opts);
+
+        const uploads: docker.types.input.ContainerUpload[] = [
+            { file: `${DAEMON_CERT_DIR}/ca.pem`, content: args.caCertPem },
+            { file: `${DAEMON_CERT_DIR}/cert.pem`, content: args.serverCertPem },
+            { file: `${DAEMON_CERT_DIR}/key.pem`, content: args.serverKeyPem, permissions: "0600" },
+        ];
+        if (args.mirror !== undefined) {
+            // dockerd trusts a registry's CA from certs.d/<host:port>/, so the mirror needs no insecure flag.
+            uploads.push({ file: `/etc/docker/certs.d/${args.mirror.address}/ca.crt`, content: args.mirror.caCertPem });
+        }
+
+        const container = new docker.Container(
+            `${name}-container`,
+            {
+                name: args.containerName,
+                image: args.image,
+                privileged: true,
+                command: daemonCommand(args.mirror?.address),
+                // The official image would otherwise generate its own certificates and listen on its own terms.
+                envs: ["DOCKER_TLS_CERTDIR="],
+                labels: toLabelList(args.labels),
+                mounts: [
+                    { type: "volume", source: args.dataVolumeName, target: "/var/lib/docker" },
+                    { type: "bind", source: args.projectDir, target: args.projectDir },
+                ],
+                uploads,
+                networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
+                ports: args.dockerPort !== undefined ? [{ internal: DAEMON_TLS_PORT, external: args.dockerPort, ip: "127.0.0.1" }] : [],
+                restart: "unless-stopped",
+                healthcheck: {
+                    tests: ["CMD-SHELL", "docker --host=unix:///var/run/docker.sock version >/dev/null 2>&1"],
+                    interval: "2s",
+                    timeout: "5s",
+                    retries: 3,
+                },
+                wait: true,
+                waitTimeout: args.waitSeconds,
+                // Let dockerd stop its containers and flush its state before removal.
+                destroyGraceSeconds: 30,
+            },
+            // A replacement must never run next to its predecessor on the same /var/lib/docker.
+            { parent: this, deleteBeforeReplace: true },
+        );
+
+        this.containerName = container.name;
+        this.hostDockerHost = pulumi.output(args.dockerPort !== undefined ? `tcp://127.0.0.1:${args.dockerPort}` : undefined);
+        this.registerOutputs({ containerName: this.containerName, hostDockerHost: this.hostDockerHost });
+    }
+}

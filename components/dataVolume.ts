@@ -1,0 +1,37 @@
+// A named volume holding data that must outlive containers: a daemon's
+// /var/lib/docker (every inner image, container and volume of a project) or
+// the mirror's registry storage.
+//
+// Nothing about it depends on images, certificates or compose files, so no
+// ordinary change can plan its replacement; labels are ignored after creation
+// for the same reason. It goes away only when its project leaves the stack or
+// the stack is destroyed.
+
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { toLabelList } from "../lib/names";
+
+export interface DataVolumeArgs {
+    /** Docker volume name, derived from stack and project. */
+    readonly volumeName: string;
+    /** Labels for stack, project and role. */
+    readonly labels: Record<string, string>;
+}
+
+export class DataVolume extends pulumi.ComponentResource {
+    /** The Docker volume name, to mount. */
+    public readonly volumeName: pulumi.Output<string>;
+
+    constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:DataVolume", name, {}, opts);
+
+        const volume = new docker.Volume(
+            `${name}-volume`,
+            { name: args.volumeName, labels: toLabelList(args.labels) },
+            { parent: this, ignoreChanges: ["labels"] },
+        );
+
+        this.volumeName = volume.name;
+        this.registerOutputs({ volumeName: this.volumeName });
+    }
+}

@@ -1,0 +1,31 @@
+// The stack's edge network: the proxy, the mirror, every daemon and every
+// runner sit on it. Docker's embedded DNS on this network is how nginx finds a
+// daemon by its alias at request time.
+
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { toLabelList } from "../lib/names";
+
+export interface EdgeNetworkArgs {
+    /** Docker network name, derived from the stack. */
+    readonly networkName: string;
+    /** Labels for stack and role. */
+    readonly labels: Record<string, string>;
+}
+
+export class EdgeNetwork extends pulumi.ComponentResource {
+    public readonly networkName: pulumi.Output<string>;
+
+    constructor(name: string, args: EdgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:EdgeNetwork", name, {}, opts);
+
+        const network = new docker.Network(
+            `${name}-network`,
+            { name: args.networkName, driver: "bridge", labels: toLabelList(args.labels) },
+            { parent: this },
+        );
+
+        this.networkName = network.name;
+        this.registerOutputs({ networkName: this.networkName });
+    }
+}

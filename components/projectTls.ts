@@ -1,0 +1,52 @@
+// One project's TLS material: its own CA, a server certificate for its daemon
+// and a client certificate for its runner. Because every project has its own
+// CA, a runner (or anyone holding its client certificate) can reach only its
+// own project's daemon.
+
+import * as pulumi from "@pulumi/pulumi";
+import { Certificate, CertificateAuthority } from "./certificateAuthority";
+
+export interface ProjectTlsArgs {
+    /** The stack, for certificate subjects. */
+    readonly stack: string;
+    /** The project, for certificate subjects. */
+    readonly project: string;
+    /** Names the daemon is reached by: its container name and network alias (localhost is added). */
+    readonly daemonDnsNames: string[];
+}
+
+export class ProjectTls extends pulumi.ComponentResource {
+    /** The project's CA certificate, trusted by both daemon and runner. */
+    public readonly caCertPem: pulumi.Output<string>;
+    /** The daemon's server certificate and key (secret). */
+    public readonly serverCertPem: pulumi.Output<string>;
+    public readonly serverKeyPem: pulumi.Output<string>;
+    /** The runner's client certificate and key (secret); also what a developer's CLI uses. */
+    public readonly clientCertPem: pulumi.Output<string>;
+    public readonly clientKeyPem: pulumi.Output<string>;
+
+    constructor(name: string, args: ProjectTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:ProjectTls", name, {}, opts);
+
+        const ca = new CertificateAuthority(`${name}-ca`, { commonName: `dind-compose ${args.stack} ${args.project} CA` }, { parent: this });
+        const server = new Certificate(
+            `${name}-server`,
+            {
+                ca,
+                usage: "server",
+                commonName: args.daemonDnsNames[0],
+                dnsNames: [...args.daemonDnsNames, "localhost"],
+                ipAddresses: ["127.0.0.1"],
+            },
+            { parent: this },
+        );
+        const client = new Certificate(`${name}-client`, { ca, usage: "client", commonName: `${args.project} runner` }, { parent: this });
+
+        this.caCertPem = ca.certPem;
+        this.serverCertPem = server.certPem;
+        this.serverKeyPem = server.privateKeyPem;
+        this.clientCertPem = client.certPem;
+        this.clientKeyPem = client.privateKeyPem;
+        this.registerOutputs({ caCertPem: this.caCertPem, clientCertPem: this.clientCertPem });
+    }
+}
