@@ -1,0 +1,283 @@
+// Acceptance suite: the real program, the real `pulumi`, the real engine.
+//
+// It works in a copy of the project (program + examples) under a temporary
+// directory, with its own stack (`e2e`), its own file backend and high host
+// ports, so it never disturbs a developer's own stacks; it tears everything
+// down even when a step fails. Steps run in order and build on each other.
+
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { get, waitFor } from "../support/http";
+import { PulumiWorkspace, containersLabelled, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
+
+const STACK = "e2e";
+const STACK_LABEL = "dind-compose.stack";
+const HTTP = 18080;
+const HTTPS = 18443;
+const MIRROR = 15000;
+const DOCKER_PORT = 12376;
+
+const timings: Record<string, number> = {};
+
+interface ProjectConfig {
+    name: string;
+    path: string;
+    routes?: { host: string; port: number }[];
+    dockerPort?: number;
+}
+
+describe("end to end: the example environment", function () {
+    this.timeout(30 * 60 * 1000);
+
+    let dir: string;
+    let ws: PulumiWorkspace;
+    let ca = "";
+    const projects: ProjectConfig[] = [];
+
+    const exampleDir = (name: string) => path.join(dir, "examples", name);
+
+    /** Rewrites the stack file's config, keeping what `stack init` put there (the encryption salt). */
+    function writeConfig(list: ProjectConfig[], extra: Record<string, unknown> = {}): void {
+        const file = path.join(dir, `Pulumi.${STACK}.yaml`);
+        const doc = fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) ?? {} : {};
+        doc.config = {
+            "dind-compose:projects": list,
+            "dind-compose:proxy": { bindAddress: "127.0.0.1", httpPort: HTTP, httpsPort: HTTPS },
+            "dind-compose:images": {
+                daemon: "dind-compose/daemon:26.1.5",
+                runner: "dind-compose/runner:26.1.5",
+                proxy: "dind-compose/proxy:1.26.3",
+                registry: "dind-compose/registry:2.8.3",
+            },
+            "dind-compose:mirror": { enabled: true, port: MIRROR, seed: ["busybox:1.37"] },
+            "dind-compose:timeouts": { daemonSeconds: 60, composeSeconds: 60 },
+            ...extra,
+        };
+        fs.writeFileSync(file, YAML.stringify(doc));
+    }
+
+    function up(label?: string): void {
+        const result = ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+        if (label) {
+            timings[label] = result.seconds;
+        }
+    }
+
+    /** Non-"same" steps of a preview, as [op, urn] pairs. */
+    function plannedChanges(): [string, string][] {
+        const result = ws.pulumi(["preview", "--json"]);
+        assert.strictEqual(result.code, 0, `preview failed:\n${result.stderr}\n${result.stdout.slice(-3000)}`);
+        const steps: { op: string; urn: string }[] = JSON.parse(result.stdout).steps ?? [];
+        return steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => [s.op, s.urn]);
+    }
+
+    const urnName = (urn: string) => urn.split("::").pop()!;
+    const containerId = (name: string) => must("docker", ["inspect", "-f", "{{.Id}}", name]).stdout.trim();
+    const body = async (host: string, p = "/") => (await get(host, { port: HTTP, path: p })).body;
+
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
+        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "examples"]) {
+            fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+        }
+        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+        removeLabelled(STACK_LABEL, STACK); // leftovers of an earlier run that was killed
+        ws = new PulumiWorkspace(dir, STACK);
+        ws.initStack();
+        projects.push(
+            { name: "project-a", path: "./examples/project-a", routes: [{ host: "a.project.localhost", port: 3000 }, { host: "web.a.project.localhost", port: 8080 }] },
+            { name: "project-b", path: "./examples/project-b", routes: [{ host: "b.project.localhost", port: 80 }] },
+        );
+    });
+
+    after(function () {
+        this.timeout(15 * 60 * 1000);
+        if (ws) {
+            const destroy = ws.destroyQuietly();
+            if (destroy.code !== 0) {
+                console.log(`      cleanup: pulumi destroy failed, removing labelled objects directly\n${destroy.stderr.slice(-2000)}`);
+            }
+        }
+        removeLabelled(STACK_LABEL, STACK);
+        console.log("\n      timings (seconds):");
+        for (const [what, seconds] of Object.entries(timings)) {
+            console.log(`        ${what.padEnd(28)} ${seconds.toFixed(1)}`);
+        }
+    });
+
+    it("rejects an invalid stack config at preview with the documented messages, creating nothing", () => {
+        writeConfig([
+            ...projects,
+            { name: "project-c", path: "./examples/project-c-missing" },
+            { name: "project-d", path: "./examples/project-b", routes: [{ host: "b.project.localhost", port: 80 }] },
+        ]);
+        const preview = ws.pulumi(["preview"]);
+        const output = preview.stdout + preview.stderr;
+        assert.notStrictEqual(preview.code, 0);
+        assert.match(output, /dind-compose:projects\[2\] \(project "project-c"\)\.path: \.\/examples\/project-c-missing does not exist/);
+        assert.match(output, /route host "b\.project\.localhost" is already routed to project "project-b"/);
+        const upResult = ws.pulumi(["up", "--yes", "--skip-preview"]);
+        assert.notStrictEqual(upResult.code, 0);
+        assert.deepStrictEqual(containersLabelled(STACK_LABEL, STACK), []);
+        assert.strictEqual(must("docker", ["volume", "ls", "-q", "--filter", `label=${STACK_LABEL}=${STACK}`]).stdout.trim(), "");
+    });
+
+    it("converges from empty: every route answers over HTTP, and over HTTPS verified against the stack's CA", async () => {
+        writeConfig(projects);
+        up("cold up");
+        ca = JSON.parse(ws.mustPulumi(["stack", "output", "caCertificate", "--json"]).stdout);
+        assert.match(ca, /BEGIN CERTIFICATE/);
+        for (const [host, expected] of [
+            ["a.project.localhost", "project-a backend"],
+            ["web.a.project.localhost", "project-a web"],
+            ["b.project.localhost", "project-b"],
+        ]) {
+            const plain = await get(host, { port: HTTP });
+            assert.strictEqual(plain.status, 200, `${host} over http`);
+            assert.ok(plain.body.includes(expected), `${host} over http served: ${plain.body.slice(0, 200)}`);
+            const secure = await get(host, { scheme: "https", port: HTTPS, ca });
+            assert.strictEqual(secure.status, 200, `${host} over https`);
+            assert.ok(secure.body.includes(expected));
+        }
+        const urls = JSON.parse(ws.mustPulumi(["stack", "output", "urls", "--json"]).stdout);
+        assert.deepStrictEqual(urls["b.project.localhost"], { http: `http://b.project.localhost:${HTTP}/`, https: `https://b.project.localhost:${HTTPS}/` });
+    });
+
+    it("passes Host and X-Forwarded-* to the project, and lists known routes for unknown hosts", async () => {
+        const headers = await get("a.project.localhost", { port: HTTP, path: "/cgi-bin/headers" });
+        assert.match(headers.body, new RegExp(`^host=a\\.project\\.localhost:${HTTP}$`, "m"));
+        assert.match(headers.body, /^x-forwarded-proto=http$/m);
+        assert.match(headers.body, new RegExp(`^x-forwarded-port=${HTTP}$`, "m"));
+        assert.match(headers.body, /^x-forwarded-for=\d+\.\d+\.\d+\.\d+$/m);
+        const secure = await get("a.project.localhost", { scheme: "https", port: HTTPS, ca, path: "/cgi-bin/headers" });
+        assert.match(secure.body, /^x-forwarded-proto=https$/m);
+        const unknown = await get("nobody.localhost", { port: HTTP });
+        assert.strictEqual(unknown.status, 404);
+        assert.ok(unknown.body.includes(`http://a.project.localhost:${HTTP}/`) && unknown.body.includes(`https://b.project.localhost:${HTTPS}/`));
+    });
+
+    it("keeps path parity: a file changed on the host under a bind mount is served changed, without a redeploy", async () => {
+        const marker = `changed on the host at ${Date.now()}`;
+        fs.writeFileSync(path.join(exampleDir("project-a"), "web", "index.html"), `<h1>project-a web</h1><p>${marker}</p>\n`);
+        assert.ok((await body("web.a.project.localhost")).includes(marker));
+        assert.ok((await body("a.project.localhost")).includes("Built from <code>backend/Dockerfile</code>"), "the build context ./ reached the daemon");
+    });
+
+    it("is idempotent: preview right after up expects no changes, and a no-op up changes nothing", () => {
+        ws.mustPulumi(["preview", "--expect-no-changes"]);
+        const noop = ws.mustPulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        timings["no-op up"] = noop.seconds;
+    });
+
+    it("plans a compose edit as a change to that project's runner only, and applies it without touching the other project", async () => {
+        const before = ["project-a-daemon", "project-a-runner", "project-b-daemon", "proxy"].map((n) => containerId(`dc-${STACK}-${n}`));
+        const compose = path.join(exampleDir("project-b"), "compose.yaml");
+        fs.mkdirSync(path.join(exampleDir("project-b"), "html-v2"));
+        fs.writeFileSync(path.join(exampleDir("project-b"), "html-v2", "index.html"), "<h1>project-b v2</h1>\n");
+        fs.writeFileSync(compose, fs.readFileSync(compose, "utf8").replace("./html:/srv:ro", "./html-v2:/srv:ro"));
+
+        const changes = plannedChanges();
+        assert.ok(changes.length > 0, "the edit must show in the preview");
+        for (const [op, urn] of changes) {
+            assert.strictEqual(urnName(urn), "project-b-runner-container", `unexpected ${op} of ${urn}`);
+        }
+
+        up("up after one compose edit");
+        assert.ok((await body("b.project.localhost")).includes("project-b v2"));
+        const after = ["project-a-daemon", "project-a-runner", "project-b-daemon", "proxy"].map((n) => containerId(`dc-${STACK}-${n}`));
+        assert.deepStrictEqual(after, before, "containers other than project-b's runner keep their IDs");
+    });
+
+    it("adds a project with only that project's resources and its route", async () => {
+        fs.cpSync(exampleDir("project-b"), exampleDir("project-c"), { recursive: true });
+        fs.writeFileSync(path.join(exampleDir("project-c"), "html-v2", "index.html"), "<h1>project-c</h1>\n");
+        projects.push({ name: "project-c", path: "./examples/project-c", routes: [{ host: "c.project.localhost", port: 80 }] });
+        writeConfig(projects);
+
+        const changes = plannedChanges();
+        const created = changes.filter(([op]) => op === "create").map(([, urn]) => urnName(urn));
+        assert.ok(created.includes("project-c-daemon-container") && created.includes("project-c-runner-container") && created.includes("project-c-data-volume"), created.join(", "));
+        for (const [op, urn] of changes) {
+            const name = urnName(urn);
+            const ok = name.startsWith("project-c") || name.startsWith("proxy");
+            assert.ok(ok, `adding project-c must not ${op} ${urn}`);
+        }
+        up("up adding a project");
+        assert.ok((await body("c.project.localhost")).includes("project-c"));
+    });
+
+    it("keeps inner named-volume data when a change replaces the project's daemon container", async () => {
+        const first = JSON.parse(await body("a.project.localhost", "/cgi-bin/visits")).visits as number;
+        const daemonBefore = containerId(`dc-${STACK}-project-a-daemon`);
+        const volumeBefore = must("docker", ["volume", "inspect", "-f", "{{.CreatedAt}}", `dc-${STACK}-project-a-data`]).stdout.trim();
+
+        // Publishing the daemon's TLS socket is an ordinary change that replaces its container.
+        projects[0].dockerPort = DOCKER_PORT;
+        writeConfig(projects);
+        const changes = plannedChanges();
+        assert.ok(changes.some(([op, urn]) => op.includes("replace") && urnName(urn) === "project-a-daemon-container"), JSON.stringify(changes));
+        assert.ok(!changes.some(([, urn]) => urnName(urn).endsWith("-volume")), `no volume may change: ${JSON.stringify(changes)}`);
+        up("up replacing a daemon");
+
+        assert.notStrictEqual(containerId(`dc-${STACK}-project-a-daemon`), daemonBefore, "the daemon container was replaced");
+        assert.strictEqual(must("docker", ["volume", "inspect", "-f", "{{.CreatedAt}}", `dc-${STACK}-project-a-data`]).stdout.trim(), volumeBefore);
+        await waitFor("project-a's backend after the daemon replacement", 120, async () => (await get("a.project.localhost", { port: HTTP, path: "/cgi-bin/visits" })).status === 200);
+        const second = JSON.parse(await body("a.project.localhost", "/cgi-bin/visits")).visits as number;
+        assert.strictEqual(second, first + 1, "the visit counter in the inner named volume survived");
+    });
+
+    it("lets a developer's own docker CLI reach the inner daemon with the exported client certificate", () => {
+        const details = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-a"];
+        const key = JSON.parse(ws.mustPulumi(["stack", "output", "projectClientKeys", "--json", "--show-secrets"]).stdout)["project-a"];
+        assert.strictEqual(details.dockerHost, `tcp://127.0.0.1:${DOCKER_PORT}`);
+        const certs = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-certs-"));
+        fs.writeFileSync(path.join(certs, "ca.pem"), details.tlsCaCert);
+        fs.writeFileSync(path.join(certs, "cert.pem"), details.tlsClientCert);
+        fs.writeFileSync(path.join(certs, "key.pem"), key, { mode: 0o600 });
+        const env = { ...process.env, DOCKER_HOST: details.dockerHost, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs };
+        const ps = must("docker", ["ps", "--format", "{{.Names}}"], { env, timeoutSeconds: 30 });
+        assert.match(ps.stdout, /project-a-backend-1/);
+        // Another project's certificate is refused: each project has its own CA.
+        const other = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-b"];
+        fs.writeFileSync(path.join(certs, "cert.pem"), other.tlsClientCert);
+        assert.notStrictEqual(run("docker", ["ps"], { env, timeoutSeconds: 30 }).code, 0);
+    });
+
+    it("brings a killed daemon back by its restart policy, and its route answers again without touching the proxy", async () => {
+        const proxyBefore = containerId(`dc-${STACK}-proxy`);
+        const name = `dc-${STACK}-project-b-daemon`;
+        const restarts = Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim());
+        const pid = must("docker", ["inspect", "-f", "{{.State.Pid}}", name]).stdout.trim();
+        must("kill", ["-9", pid]);
+        await waitFor("the daemon to be restarted", 60, async () => Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim()) > restarts);
+        timings["route back after daemon kill"] = await waitFor("b.project.localhost to answer again", 180, async () => (await body("b.project.localhost")).includes("project-b v2"));
+        assert.strictEqual(containerId(`dc-${STACK}-proxy`), proxyBefore);
+    });
+
+    it("fails pulumi up naming the project when its compose file is broken, keeps the others serving, and recovers once fixed", async () => {
+        const compose = path.join(exampleDir("project-b"), "compose.yaml");
+        const good = fs.readFileSync(compose, "utf8");
+        fs.writeFileSync(compose, `${good}\n  broken:\n    build: ./no-such-directory\n`);
+        const failed = ws.pulumi(["up", "--yes", "--skip-preview"]);
+        const output = failed.stdout + failed.stderr;
+        assert.notStrictEqual(failed.code, 0, "pulumi up must fail");
+        assert.match(output, /project-b-runner/);
+        assert.ok((await body("a.project.localhost")).includes("project-a backend"), "project-a keeps serving");
+
+        fs.writeFileSync(compose, good);
+        up("up recovering a broken project");
+        assert.ok((await body("b.project.localhost")).includes("project-b v2"));
+    });
+
+    it("tears down clean: after destroy no container, network or volume labelled with the stack remains", () => {
+        const destroy = ws.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+        timings["destroy"] = destroy.seconds;
+        const filter = `label=${STACK_LABEL}=${STACK}`;
+        assert.deepStrictEqual(containersLabelled(STACK_LABEL, STACK), []);
+        assert.strictEqual(must("docker", ["network", "ls", "-q", "--filter", filter]).stdout.trim(), "");
+        assert.strictEqual(must("docker", ["volume", "ls", "-q", "--filter", filter]).stdout.trim(), "");
+    });
+});
