@@ -213,7 +213,7 @@ ensure_image() {
   fi
   ensure_base
   t0="$(now)"
-  local build=(docker build --label "$HASH_LABEL=$hash" -t "$tag" "$ctx")
+  local build=(docker build --force-rm --label "$HASH_LABEL=$hash" -t "$tag" "$ctx")
   if [[ "${DIND_COMPOSE_VERBOSE:-0}" == 1 ]]; then
     "${build[@]}" || die "building $tag ($name) from $ctx failed"
   elif ! "${build[@]}" >"$log" 2>&1; then
