@@ -73,6 +73,16 @@ export class Mirror extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
                 ports: [{ internal: MIRROR_PORT, external: args.hostPort, ip: "127.0.0.1" }],
                 restart: "unless-stopped",
+                // Listening on 5000 (0x1388): read from /proc so the check needs no tool the image may lack.
+                healthcheck: {
+                    tests: ["CMD-SHELL", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':1388 [0-9A-F:]* 0A '"],
+                    interval: "1s",
+                    timeout: "3s",
+                    retries: 30,
+                },
+                // Seeding pushes right after creation, so wait until the registry listens.
+                wait: true,
+                waitTimeout: 60,
                 destroyGraceSeconds: 5,
             },
             { parent: this, deleteBeforeReplace: true },
