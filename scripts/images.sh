@@ -19,7 +19,9 @@ Makes the stack's images available locally (default: all of them).
 NAME is one of: daemon runner proxy registry busybox
 
   --list     print the local tags this script provides, one per line, and exit
-  --force    rebuild (or re-pull) even when the image is present and current
+  --force    re-pull, or rebuild without the layer cache (fresh packages), even
+             when the image is present and current; the trixie base is kept
+             (docker rmi dind-compose/base:trixie to refresh it too)
   --offline  do not try `docker pull`; build from Debian packages
 
 Environment:
@@ -107,7 +109,11 @@ try_pull() { # official-ref local-tag log
   ((offline)) && return 1
   [[ -z "$pull_blocked" ]] || return 1
   if timeout "$PULL_TIMEOUT" docker pull -q "$src" >"$3" 2>&1; then
-    [[ "$src" == "$2" ]] || docker tag "$src" "$2"
+    if [[ "$src" != "$2" ]]; then
+      docker tag "$src" "$2"
+      # A mirror's name for it is clutter; Docker Hub's official name is kept.
+      [[ -z "${DIND_COMPOSE_PULL_FROM:-}" ]] || docker rmi "$src" >/dev/null
+    fi
     return 0
   fi
   pull_blocked="$(grep -v '^$' "$3" | tail -n1 | cut -c1-160)"
@@ -213,7 +219,10 @@ ensure_image() {
   fi
   ensure_base
   t0="$(now)"
-  local build=(docker build --force-rm --label "$HASH_LABEL=$hash" -t "$tag" "$ctx")
+  local build=(docker build --force-rm --label "$HASH_LABEL=$hash" -t "$tag")
+  # --force means fresh packages, not the layer cache of the last build.
+  ((force)) && build+=(--no-cache)
+  build+=("$ctx")
   if [[ "${DIND_COMPOSE_VERBOSE:-0}" == 1 ]]; then
     "${build[@]}" || die "building $tag ($name) from $ctx failed"
   elif ! "${build[@]}" >"$log" 2>&1; then
