@@ -5,10 +5,11 @@ set -e
 
 if [ "$1" = nginx ] || [ "$1" = nginx-debug ]; then
 	for f in /docker-entrypoint.d/*; do
-		[ -f "$f" ] || continue
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		# shellcheck disable=SC1090
 		case "$f" in
-			*.envsh) [ -x "$f" ] && . "$f" ;;
-			*.sh) [ -x "$f" ] && "$f" ;;
+			*.envsh) . "$f" ;;
+			*.sh) "$f" ;;
 		esac
 	done
 fi
