@@ -51,6 +51,12 @@ server_version() {
 # --- 1. A daemon that already answers is used as it is. ---------------------
 if command -v docker >/dev/null 2>&1 && timeout 15 docker info >/dev/null 2>&1; then
   say "using the running Docker daemon (server $(server_version || echo '?'), ${DOCKER_HOST:-default socket}); nothing changed"
+  # A local daemon on such a kernel without a wrapper cannot run dind: say so, change nothing.
+  capbnd="$(awk '/^CapBnd:/ {print $2}' /proc/self/status 2>/dev/null || true)"
+  if [[ -n "$capbnd" && "${DOCKER_HOST:-unix://}" == unix://* ]] && ! (( (16#$capbnd >> CAP_SYS_RESOURCE) & 1 )) \
+    && [[ "$(timeout 10 docker info --format '{{.DefaultRuntime}}' 2>/dev/null)" == runc ]]; then
+    say "warning: this kernel's capability bounding set lacks CAP_SYS_RESOURCE and the daemon's default runtime is plain runc: privileged (dind) containers will fail with 'unable to apply caps'"
+  fi
   exit 0
 fi
 
