@@ -99,6 +99,9 @@ export class Daemon extends pulumi.ComponentResource {
                     { type: "volume", source: args.dataVolumeName, target: "/var/lib/docker" },
                     { type: "bind", source: args.projectDir, target: args.projectDir },
                 ],
+                // dind's setup mounts a fresh tmpfs on /tmp unless /tmp already is a mount, which would hide a
+                // project living under /tmp; with our own tmpfs there the project is mounted on top of it.
+                tmpfs: { "/tmp": "" },
                 uploads,
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
                 ports: args.dockerPort !== undefined ? [{ internal: DAEMON_TLS_PORT, external: args.dockerPort, ip: "127.0.0.1" }] : [],

@@ -155,6 +155,8 @@ describe("resource graph of the dev stack", () => {
                 assert.deepStrictEqual(binds, [{ type: "bind", source: dir, target: dir }], `${p} ${role}`);
             }
             assert.strictEqual(container(`dc-dev-${p}-runner`).inputs.workingDir, dir);
+            // Without its own tmpfs on /tmp, dind's setup would hide projects that live under /tmp.
+            assert.deepStrictEqual(container(`dc-dev-${p}-daemon`).inputs.tmpfs, { "/tmp": "" });
         }
     });
 
