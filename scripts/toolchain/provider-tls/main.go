@@ -73,6 +73,6 @@ func main() {
 		os.Exit(1)
 	}
 	pf.Main(context.Background(), "tls", providerInfo(), pf.ProviderMetadata{
-		PackageSchema: packageSchema(),
+		XGetSchema: getSchema,
 	})
 }
