@@ -21,7 +21,10 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="${PULUMI_DISABLE_AUTOMATIC_P
 export PULUMI_SKIP_UPDATE_CHECK="${PULUMI_SKIP_UPDATE_CHECK:-true}"
 
 # State: the file backend inside the checkout (git-ignored); no account needed.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$DIND_COMPOSE_ROOT/.pulumi-state}"
+if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
+  mkdir -p "$DIND_COMPOSE_ROOT/.pulumi-state"
+  export PULUMI_BACKEND_URL="file://$DIND_COMPOSE_ROOT/.pulumi-state"
+fi
 
 # Secrets in the state are encrypted with a passphrase. Use the caller's when
 # given; otherwise one generated once per user and kept private in
