@@ -122,13 +122,13 @@ pinned_version() { # wrapper dir, module path (the replacement's version if repl
     || fail "cannot read the version of $2 in $1/go.mod"
 }
 
-# go_build NAME OUTPUT PACKAGE [go build args...]: builds in a scratch copy of
-# scripts/toolchain/NAME, logging to $LOGS/NAME.log.
+# go_build NAME OUTPUT PACKAGE [go build args...]: builds PACKAGE in the
+# scratch copy of scripts/toolchain/NAME, logging to $LOGS/build-NAME-*.log.
 BUILD_DIR=""
 go_build() {
   local name="$1" out="$2" pkg="$3"
   shift 3
-  local log="$LOGS/build-$name.log" t0=$SECONDS
+  local log="$LOGS/build-$name-${pkg##*/}.log" t0=$SECONDS
   say "$STEP: go build (2 cores: this takes minutes; log: $log)"
   if ! (cd "$BUILD_DIR" && "$GO" build -o "$out" "$@" "$pkg") >"$log" 2>&1; then
     tail -n 40 "$log" >&2
@@ -191,13 +191,6 @@ download_plugin() { # name version
 # --- 1. The CLI ------------------------------------------------------------------
 
 STEP="pulumi CLI"
-CLI_BUILD_VERSION=""
-cli_build_version() {
-  go_env
-  [[ -n "$CLI_BUILD_VERSION" ]] || \
-    CLI_BUILD_VERSION="$(pinned_version "$WRAPPERS/pulumi" github.com/pulumi/pulumi/pkg/v3)"
-  echo "$CLI_BUILD_VERSION"
-}
 installed_cli_version() {
   if command -v pulumi >/dev/null; then pulumi version 2>/dev/null || true; fi
 }
@@ -213,7 +206,8 @@ elif [[ -z "$REBUILD" ]] && download_cli "$CLI_VERSION"; then
   rm -f "$BIN/.pulumi-built"
   record "pulumi CLI" "downloaded v$CLI_VERSION in $((SECONDS - t0))s"
 else
-  version="$(cli_build_version)"
+  go_env
+  version="$(pinned_version "$WRAPPERS/pulumi" github.com/pulumi/pulumi/pkg/v3)"
   if [[ "$version" != "v$CLI_VERSION" ]]; then
     say "$STEP: v$CLI_VERSION is not available from the Go module proxy; building $version, the newest release it serves"
   fi
