@@ -1,7 +1,7 @@
 // Wrapper module: builds the `docker` resource plugin
 // (pulumi-resource-docker) that @pulumi/docker expects, by bridging the
 // upstream Terraform Docker provider (kreuzwerker/terraform-provider-docker)
-// with pulumi-terraform-bridge. main.go holds the Pulumi mapping.
+// with pulumi-terraform-bridge. mapping/ holds the Pulumi mapping.
 module dind-compose.local/toolchain/provider-docker
 
 go 1.26
@@ -245,6 +245,8 @@ require (
 	github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 v3.101.2 // indirect
 	github.com/pulumi/pulumi-java/pkg v1.21.2 // indirect
 	github.com/pulumi/pulumi-yaml v1.30.0 // indirect
+	// The bridge release asks for v3.225.1, which has no checksum-database
+	// entry on the proxy; v3.226.0 is the nearest release that has one.
 	github.com/pulumi/pulumi/pkg/v3 v3.226.0 // indirect
 	github.com/pulumi/terraform-diff-reader v0.0.2 // indirect
 	github.com/r3labs/sse v0.0.0-20210224172625-26fe804710bc // indirect
