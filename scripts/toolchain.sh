@@ -254,9 +254,23 @@ install_plugin() { # name, version, binary
   have_plugin "$1" "$2" || fail "plugin $1 v$2 is not usable after installing it"
 }
 
-# build_plugin_NAME VERSION: builds $BUILD_DIR/plugin.out, sets BUILT_FROM.
+# The SDK tokens a plugin built here knowingly does not serve.
+declare -A NOT_SERVED=([docker]="docker:index/image:Image" [tls]="")
+
+# The schema a freshly built plugin serves must have every token, property
+# name and shape of its npm SDK (which Pulumi generated from its own plugin).
+check_plugin_schema() { # name, binary
+  say "$STEP: checking the plugin's schema against @pulumi/$1"
+  pulumi package get-schema "$2" >"$BUILD_DIR/served-schema.json" 2>"$LOGS/get-schema-$1.log" \
+    || { cat "$LOGS/get-schema-$1.log" >&2; fail "pulumi package get-schema $2 failed"; }
+  # shellcheck disable=SC2086 # NOT_SERVED holds a word list
+  node "$WRAPPERS/check-schema.js" "$BUILD_DIR/served-schema.json" "$NODE_MODULES/@pulumi/$1" ${NOT_SERVED[$1]} \
+    || fail "the plugin built from scripts/toolchain/provider-$1 does not match @pulumi/$1 (differences above)"
+}
+
+# build_plugin_NAME VERSION: builds $BUILD_DIR/pulumi-resource-NAME, sets BUILT_FROM.
 build_plugin_tls() { # version
-  go_build provider-tls "$BUILD_DIR/plugin.out" . -ldflags "-s -w -X main.version=$1"
+  go_build provider-tls "$BUILD_DIR/pulumi-resource-tls" . -ldflags "-s -w -X main.version=$1"
   BUILT_FROM="upstream terraform-provider-tls $(pinned_version "$BUILD_DIR" github.com/hashicorp/terraform-provider-tls)"
 }
 
@@ -267,7 +281,7 @@ build_plugin_docker() { # version
   say "$STEP: generating the package schema"
   "$BUILD_DIR/schema.out" "$1" >"$BUILD_DIR/cmd/pulumi-resource-docker/schema.json" 2>"$LOGS/schema-docker.log" \
     || { tail -n 20 "$LOGS/schema-docker.log" >&2; fail "schema generation failed (log: $LOGS/schema-docker.log)"; }
-  go_build provider-docker "$BUILD_DIR/plugin.out" ./cmd/pulumi-resource-docker -tags no_compose \
+  go_build provider-docker "$BUILD_DIR/pulumi-resource-docker" ./cmd/pulumi-resource-docker -tags no_compose \
     -ldflags "-s -w -X main.version=$1"
   BUILT_FROM="upstream kreuzwerker/terraform-provider-docker \
 $(pinned_version "$BUILD_DIR" github.com/terraform-providers/terraform-provider-docker)"
@@ -288,7 +302,8 @@ but node_modules has $version: review the mapping against that SDK, then update 
     go_env
     prepare_build_dir "provider-$name"
     "build_plugin_$name" "$version"
-    install_plugin "$name" "$version" "$BUILD_DIR/plugin.out"
+    check_plugin_schema "$name" "$BUILD_DIR/pulumi-resource-$name"
+    install_plugin "$name" "$version" "$BUILD_DIR/pulumi-resource-$name"
     write_stamp "provider-$name" "$version"
     record "$name plugin" "built v$version ($BUILT_FROM) in $((SECONDS - t0))s"
   fi
