@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { get, waitFor } from "../support/http";
+import { get, portIsFree, waitFor } from "../support/http";
 import { PulumiWorkspace, containersLabelled, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
 
 const STACK = "e2e";
@@ -78,17 +78,16 @@ describe("end to end: the example environment", function () {
     const containerId = (name: string) => must("docker", ["inspect", "-f", "{{.Id}}", name]).stdout.trim();
     const body = async (host: string, p = "/") => (await get(host, { port: HTTP, path: p })).body;
 
-    before(() => {
+    before(async () => {
+        for (const port of [HTTP, HTTPS, MIRROR, DOCKER_PORT]) {
+            assert.ok(await portIsFree(port), `host port ${port}, which the e2e stack needs, is already in use on 127.0.0.1`);
+        }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
         for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "examples"]) {
             fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
         }
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
         removeLabelled(STACK_LABEL, STACK); // leftovers of an earlier run that was killed
-        for (const port of [HTTP, HTTPS, MIRROR, DOCKER_PORT]) {
-            const listening = run("sh", ["-c", `ss -Hltn 'sport = :${port}'`]).stdout.trim();
-            assert.strictEqual(listening, "", `host port ${port}, which the e2e stack needs, is already in use:\n${listening}`);
-        }
         ws = new PulumiWorkspace(dir, STACK);
         ws.initStack();
         projects.push(

@@ -3,6 +3,7 @@
 
 import * as http from "http";
 import * as https from "https";
+import * as net from "net";
 
 export interface Response {
     readonly status: number;
@@ -64,4 +65,13 @@ export async function waitFor(what: string, seconds: number, check: () => Promis
         await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     throw new Error(`gave up after ${seconds}s waiting for ${what}: ${last}`);
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` (checked by binding it briefly). */
+export function portIsFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
 }
