@@ -11,6 +11,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, toLabelList } from "../lib/names";
 import { RUNNER_PATHS, renderRunnerScript } from "../lib/runnerScript";
+import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 
 export interface RunnerArgs {
@@ -91,12 +92,21 @@ export class Runner extends pulumi.ComponentResource {
                     timeout: "3s",
                     retries: 2,
                 },
-                // `pulumi up` succeeds only once compose is up; a failing compose fails the deployment.
-                wait: true,
-                waitTimeout: args.daemonSeconds + args.composeSeconds + 30,
                 destroyGraceSeconds: 10,
             },
             { parent: this, deleteBeforeReplace: true },
+        );
+
+        // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
+        new ComposeReadiness(
+            `${name}-ready`,
+            {
+                project: args.project,
+                runnerId: container.id,
+                statusFile: RUNNER_PATHS.status,
+                timeoutSeconds: args.daemonSeconds + args.composeSeconds + 30,
+            },
+            { parent: this },
         );
 
         this.containerName = container.name;

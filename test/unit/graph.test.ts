@@ -176,7 +176,11 @@ describe("resource graph of the dev stack", () => {
             assert.ok(inputs.envs.includes("DOCKER_TLS_VERIFY=1"));
             assert.ok(inputs.envs.includes("DOCKER_CERT_PATH=/certs/client"));
             assert.strictEqual(inputs.init, true);
-            assert.strictEqual(inputs.wait, true, "pulumi up must wait for compose");
+            // pulumi up follows this runner until compose is up, and fails with compose's output when it fails.
+            const ready = registered.find((r) => r.name === `${p}-runner-ready`);
+            assert.ok(ready, `nothing waits for ${p}'s compose`);
+            assert.strictEqual(ready!.inputs.runnerId, `${p}-runner-container-id`);
+            assert.strictEqual(ready!.inputs.project, p);
         }
     });
 
