@@ -51,7 +51,7 @@ on_exit() {
     printf 'toolchain.sh: failed during step "%s" (exit %s)\n' "$STEP" "$rc" >&2
   fi
 }
-record() { SUMMARY+=("$(printf '%-16s %s' "$1" "$2")"); }
+record() { SUMMARY+=("$(printf '%-18s %s' "$1" "$2")"); }
 
 # --- What the npm SDKs ask for -------------------------------------------------
 
@@ -239,7 +239,28 @@ step_language_host() {
   fi
 }
 
-# --- 3 and 4. The resource plugins -------------------------------------------------
+# --- 3. The Node.js dynamic-resource provider -------------------------------------
+
+# `pulumi.dynamic.Resource` runs through the `pulumi-nodejs` provider, a small
+# script that official CLI releases ship next to `pulumi` and that the npm SDK
+# carries too.
+step_dynamic_provider() {
+  STEP="Node.js dynamic provider"
+  local name=pulumi-resource-pulumi-nodejs cli_dir src="$NODE_MODULES/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  cli_dir="$(dirname "$(command -v pulumi)")"
+  if [[ -x "$cli_dir/$name" ]]; then
+    record "dynamic provider" "found $cli_dir/$name"
+  elif command -v "$name" >/dev/null; then
+    record "dynamic provider" "found $(command -v "$name")"
+  else
+    [[ -f "$src" ]] || fail "$src is missing: reinstall @pulumi/pulumi (npm ci)"
+    cp "$src" "$BIN/$name.tmp"
+    install_bin "$BIN/$name.tmp" "$name"
+    record "dynamic provider" "copied $name from @pulumi/pulumi $CLI_VERSION"
+  fi
+}
+
+# --- 4 and 5. The resource plugins -------------------------------------------------
 
 have_plugin() { # name, version: installed, complete, and reporting that version
   local dir="$PULUMI_HOME/plugins/resource-$1-v$2"
@@ -344,13 +365,14 @@ main() {
   read_sdk_versions
   step_cli
   step_language_host
+  step_dynamic_provider
   step_plugin tls "$TLS_SDK_MAPPED"
   step_plugin docker "$DOCKER_SDK_MAPPED"
 
   STEP="summary"
   say "toolchain ready in $((SECONDS - start))s:"
   printf '    %s\n' "${SUMMARY[@]}"
-  printf '    %-16s %s\n' "on PATH" "$BIN (scripts/env.sh puts it there)" "plugins" "$PULUMI_HOME/plugins"
+  printf '    %-18s %s\n' "on PATH" "$BIN (scripts/env.sh puts it there)" "plugins" "$PULUMI_HOME/plugins"
 }
 
 # Everything above is only definitions, so editing this file cannot disturb a
