@@ -206,6 +206,7 @@ step_cli() {
     go_build pulumi "$BUILD_DIR/pulumi.out" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pin"
     install_bin "$BUILD_DIR/pulumi.out" pulumi
+    rm -rf "$BUILD_DIR"
     [[ "$("$BIN/pulumi" version)" == "$pin" ]] || fail "the installed CLI does not report $pin"
     write_stamp pulumi "$pin"
     record "pulumi CLI" "built $pin in $((SECONDS - t0))s"
@@ -234,6 +235,7 @@ step_language_host() {
     prepare_build_dir language-nodejs
     go_build language-nodejs "$BUILD_DIR/host.out" . -ldflags "-s -w -X main.version=$version"
     install_bin "$BUILD_DIR/host.out" pulumi-language-nodejs
+    rm -rf "$BUILD_DIR"
     write_stamp language-nodejs "$version"
     record "language host" "built $version (scripts/toolchain/language-nodejs) in $((SECONDS - t0))s"
   fi
@@ -268,9 +270,8 @@ have_plugin() { # name, version: installed, complete, and reporting that version
   [[ "$("$dir/pulumi-resource-$1" -version 2>/dev/null | tail -n 1)" == "$2" ]]
 }
 
-install_plugin() { # name, version, binary
-  pulumi plugin rm resource "$1" "$2" --yes >/dev/null 2>&1 || true
-  pulumi plugin install resource "$1" "$2" --file "$3" >"$LOGS/install-$1.log" 2>&1 \
+install_plugin() { # name, version, binary (replacing one installed at that version)
+  pulumi plugin install resource "$1" "$2" --file "$3" --reinstall >"$LOGS/install-$1.log" 2>&1 \
     || { cat "$LOGS/install-$1.log" >&2; fail "pulumi plugin install resource $1 $2 --file $3 failed"; }
   have_plugin "$1" "$2" || fail "plugin $1 v$2 is not usable after installing it"
 }
@@ -325,6 +326,7 @@ but node_modules has $version: review the mapping against that SDK, then update 
     "build_plugin_$name" "$version"
     check_plugin_schema "$name" "$BUILD_DIR/pulumi-resource-$name"
     install_plugin "$name" "$version" "$BUILD_DIR/pulumi-resource-$name"
+    rm -rf "$BUILD_DIR"
     write_stamp "provider-$name" "$version"
     record "$name plugin" "built v$version ($BUILT_FROM) in $((SECONDS - t0))s"
   fi
