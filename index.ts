@@ -34,13 +34,13 @@ const settings = loadSettings();
 const stack = settings.stack;
 settings.warnings.forEach((w) => pulumi.log.warn(w));
 
-// Images are resolved once per stack; containers use their IDs so a tag bump shows as a precise diff.
-const imageIds = Object.fromEntries(
-    (Object.keys(settings.images) as (keyof Settings["images"])[]).map((role) => {
-        const image = new docker.RemoteImage(`image-${role}`, { name: settings.images[role], keepLocally: true });
-        return [role, image.imageId];
-    }),
-) as Record<keyof Settings["images"], pulumi.Output<string>>;
+// Images are resolved once per stack, and only those in use (a disabled mirror needs no registry
+// image); containers use their IDs, so a tag bump shows as a precise diff.
+function imageId(role: keyof Settings["images"]): pulumi.Output<string> {
+    return new docker.RemoteImage(`image-${role}`, { name: settings.images[role], keepLocally: true }).imageId;
+}
+const daemonImage = imageId("daemon");
+const runnerImage = imageId("runner");
 
 const edge = new EdgeNetwork("edge", { networkName: dockerName(stack, "edge"), labels: labelsFor(stack, "edge") });
 
@@ -62,7 +62,7 @@ if (settings.mirror.enabled) {
     mirror = new Mirror("mirror", {
         containerName,
         volumeName: data.volumeName,
-        image: imageIds.registry,
+        image: imageId("registry"),
         labels: labelsFor(stack, "mirror"),
         networkName: edge.networkName,
         alias,
@@ -80,8 +80,8 @@ const projects = settings.projects.map(
             {
                 stack,
                 settings: project,
-                daemonImage: imageIds.daemon,
-                runnerImage: imageIds.runner,
+                daemonImage,
+                runnerImage,
                 networkName: edge.networkName,
                 mirror: mirror && { address: mirror.address, caCertPem: localCa.certPem },
                 daemonSeconds: settings.timeouts.daemonSeconds,
@@ -92,7 +92,7 @@ const projects = settings.projects.map(
         ),
 );
 
-const routes = projects.flatMap((p) => p.routes.map((r) => ({ host: r.host, port: r.port, upstream: p.daemonAlias, project: p.daemonAlias })));
+const routes = projects.flatMap((p, i) => p.routes.map((r) => ({ host: r.host, port: r.port, upstream: p.daemonAlias, project: settings.projects[i].name })));
 const proxyCert = new Certificate("proxy-tls", {
     ca: localCa,
     usage: "server",
@@ -103,7 +103,7 @@ const proxyCert = new Certificate("proxy-tls", {
 new Proxy("proxy", {
     stack,
     containerName: dockerName(stack, "proxy"),
-    image: imageIds.proxy,
+    image: imageId("proxy"),
     labels: labelsFor(stack, "proxy"),
     networkName: edge.networkName,
     bindAddress: settings.proxy.bindAddress,
