@@ -73,26 +73,28 @@ if (settings.mirror.enabled) {
     });
 }
 
-const projects = settings.projects.map(
-    (project) =>
-        new ComposeProject(
-            project.name,
-            {
-                stack,
-                settings: project,
-                daemonImage,
-                runnerImage,
-                networkName: edge.networkName,
-                mirror: mirror && { address: mirror.address, caCertPem: localCa.certPem },
-                daemonSeconds: settings.timeouts.daemonSeconds,
-                composeSeconds: settings.timeouts.composeSeconds,
-            },
-            // Daemons pull through the mirror, so its seed images must be in place first.
-            { dependsOn: mirror ? [mirror] : [] },
-        ),
-);
+const projects = settings.projects.map((project) => ({
+    settings: project,
+    component: new ComposeProject(
+        project.name,
+        {
+            stack,
+            settings: project,
+            daemonImage,
+            runnerImage,
+            networkName: edge.networkName,
+            mirror: mirror && { address: mirror.address, caCertPem: localCa.certPem },
+            daemonSeconds: settings.timeouts.daemonSeconds,
+            composeSeconds: settings.timeouts.composeSeconds,
+        },
+        // Daemons pull through the mirror, so its seed images must be in place first.
+        { dependsOn: mirror ? [mirror] : [] },
+    ),
+}));
 
-const routes = projects.flatMap((p, i) => p.routes.map((r) => ({ host: r.host, port: r.port, upstream: p.daemonAlias, project: settings.projects[i].name })));
+const routes = projects.flatMap(({ settings: project, component }) =>
+    project.routes.map((r) => ({ host: r.host, port: r.port, upstream: component.daemonAlias, project: project.name })),
+);
 const proxyCert = new Certificate("proxy-tls", {
     ca: localCa,
     usage: "server",
@@ -124,22 +126,22 @@ export const caCertificate = localCa.certPem;
 
 /** Per project: its containers, services and what a `docker` CLI on the host needs (the key is in projectClientKeys). */
 export const projectDetails = Object.fromEntries(
-    projects.map((p, i) => [
-        settings.projects[i].name,
+    projects.map(({ settings: project, component }) => [
+        project.name,
         {
-            daemonContainer: p.daemonContainerName,
-            runnerContainer: p.runnerContainerName,
-            services: settings.projects[i].compose.services,
-            composeDigest: settings.projects[i].compose.digest,
-            dockerHost: p.dockerHost,
-            tlsCaCert: p.caCertPem,
-            tlsClientCert: p.clientCertPem,
+            daemonContainer: component.daemonContainerName,
+            runnerContainer: component.runnerContainerName,
+            services: project.compose.services,
+            composeDigest: project.compose.digest,
+            dockerHost: component.dockerHost,
+            tlsCaCert: component.caCertPem,
+            tlsClientCert: component.clientCertPem,
         },
     ]),
 );
 
 /** Per project: the client key for its daemon (secret). */
-export const projectClientKeys = pulumi.secret(Object.fromEntries(projects.map((p, i) => [settings.projects[i].name, p.clientKeyPem])));
+export const projectClientKeys = pulumi.secret(Object.fromEntries(projects.map(({ settings: project, component }) => [project.name, component.clientKeyPem])));
 
 /** The mirror's seeded images and their digests, when the mirror is enabled. */
 export const mirrorSeeded = mirror ? mirror.seeded : {};

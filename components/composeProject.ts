@@ -2,7 +2,7 @@
 // material, its data volume, its daemon and its runner.
 
 import * as pulumi from "@pulumi/pulumi";
-import { ProjectSettings, Route } from "../lib/config";
+import { ProjectSettings } from "../lib/config";
 import { dockerName, labelsFor } from "../lib/names";
 import { Daemon, RegistryMirrorRef } from "./daemon";
 import { DataVolume } from "./dataVolume";
@@ -29,8 +29,6 @@ export interface ComposeProjectArgs {
 export class ComposeProject extends pulumi.ComponentResource {
     /** The daemon's alias on the edge network: what nginx proxies to. */
     public readonly daemonAlias: string;
-    /** The project's routes. */
-    public readonly routes: Route[];
     public readonly daemonContainerName: pulumi.Output<string>;
     public readonly runnerContainerName: pulumi.Output<string>;
     /** `tcp://127.0.0.1:<port>` when the daemon's TLS socket is published. */
@@ -47,7 +45,6 @@ export class ComposeProject extends pulumi.ComponentResource {
         const project = settings.name;
         const daemonName = dockerName(stack, project, "daemon");
         this.daemonAlias = project;
-        this.routes = settings.routes;
 
         const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [daemonName, this.daemonAlias] }, { parent: this });
         const data = new DataVolume(

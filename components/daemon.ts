@@ -9,6 +9,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
+import { certDirUploads } from "./projectTls";
 
 /** Where the daemon finds its TLS material. */
 export const DAEMON_CERT_DIR = "/certs/server";
@@ -75,11 +76,7 @@ export class Daemon extends pulumi.ComponentResource {
     constructor(name: string, args: DaemonArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Daemon", name, {}, opts);
 
-        const uploads: docker.types.input.ContainerUpload[] = [
-            { file: `${DAEMON_CERT_DIR}/ca.pem`, content: args.caCertPem },
-            { file: `${DAEMON_CERT_DIR}/cert.pem`, content: args.serverCertPem },
-            { file: `${DAEMON_CERT_DIR}/key.pem`, content: args.serverKeyPem, permissions: "0600" },
-        ];
+        const uploads = certDirUploads(DAEMON_CERT_DIR, args.caCertPem, args.serverCertPem, args.serverKeyPem);
         if (args.mirror !== undefined) {
             // dockerd trusts a registry's CA from certs.d/<host:port>/, so the mirror needs no insecure flag.
             uploads.push({ file: `/etc/docker/certs.d/${args.mirror.address}/ca.crt`, content: args.mirror.caCertPem });

@@ -3,6 +3,7 @@
 // CA, a runner (or anyone holding its client certificate) can reach only its
 // own project's daemon.
 
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Certificate, CertificateAuthority } from "./certificateAuthority";
 
@@ -49,4 +50,21 @@ export class ProjectTls extends pulumi.ComponentResource {
         this.clientKeyPem = client.privateKeyPem;
         this.registerOutputs({ caCertPem: this.caCertPem, clientCertPem: this.clientCertPem });
     }
+}
+
+/**
+ * Uploads laying out `dir` as Docker expects for `--tlscacert/--tlscert/--tlskey`
+ * and `DOCKER_CERT_PATH`: ca.pem, cert.pem and key.pem (readable by its owner only).
+ */
+export function certDirUploads(
+    dir: string,
+    caCertPem: pulumi.Input<string>,
+    certPem: pulumi.Input<string>,
+    keyPem: pulumi.Input<string>,
+): docker.types.input.ContainerUpload[] {
+    return [
+        { file: `${dir}/ca.pem`, content: caCertPem },
+        { file: `${dir}/cert.pem`, content: certPem },
+        { file: `${dir}/key.pem`, content: keyPem, permissions: "0600" },
+    ];
 }

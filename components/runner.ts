@@ -13,6 +13,7 @@ import { LABELS, toLabelList } from "../lib/names";
 import { RUNNER_PATHS, renderRunnerScript } from "../lib/runnerScript";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
+import { certDirUploads } from "./projectTls";
 
 export interface RunnerArgs {
     /** Project name (compose project name and message prefix). */
@@ -80,9 +81,7 @@ export class Runner extends pulumi.ComponentResource {
                 mounts: [{ type: "bind", source: args.projectDir, target: args.projectDir }],
                 uploads: [
                     { file: RUNNER_PATHS.script, content: script, executable: true },
-                    { file: `${RUNNER_PATHS.certs}/ca.pem`, content: args.caCertPem },
-                    { file: `${RUNNER_PATHS.certs}/cert.pem`, content: args.clientCertPem },
-                    { file: `${RUNNER_PATHS.certs}/key.pem`, content: args.clientKeyPem, permissions: "0600" },
+                    ...certDirUploads(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
                 ],
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",

@@ -37,9 +37,13 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 
 /** Like run, but throws with the command's output when it fails. */
 export function must(command: string, args: string[], options: Parameters<typeof run>[2] = {}): RunResult {
-    const result = run(command, args, options);
+    return succeeded(run(command, args, options), `${command} ${args.join(" ")}`);
+}
+
+/** `result` when it exited 0; otherwise an error naming `what`, with the ends of its output. */
+function succeeded(result: RunResult, what: string, stdoutLines = 60): RunResult {
     if (result.code !== 0) {
-        throw new Error(`${command} ${args.join(" ")} exited ${result.code} after ${result.seconds}s\n--- stdout\n${tail(result.stdout)}\n--- stderr\n${tail(result.stderr)}`);
+        throw new Error(`${what} exited ${result.code} after ${result.seconds}s\n--- stdout\n${tail(result.stdout, stdoutLines)}\n--- stderr\n${tail(result.stderr)}`);
     }
     return result;
 }
@@ -85,11 +89,7 @@ export class PulumiWorkspace {
     }
 
     mustPulumi(args: string[], timeoutSeconds = 900): RunResult {
-        const result = this.pulumi(args, timeoutSeconds);
-        if (result.code !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} (stack ${this.stack}) exited ${result.code} after ${result.seconds}s\n--- stdout\n${tail(result.stdout, 120)}\n--- stderr\n${tail(result.stderr)}`);
-        }
-        return result;
+        return succeeded(this.pulumi(args, timeoutSeconds), `pulumi ${args.join(" ")} (stack ${this.stack})`, 120);
     }
 
     initStack(): void {
