@@ -1,11 +1,13 @@
 // One configured compose project, side by side with the others: its TLS
-// material, its data volume, its daemon and its runner.
+// material, its data volume, its daemon, the host images loaded into it, and
+// its runner.
 
 import * as pulumi from "@pulumi/pulumi";
 import { ProjectSettings } from "../lib/config";
-import { dockerName, labelsFor } from "../lib/names";
+import { labelsFor, projectNames } from "../lib/names";
 import { Daemon, RegistryMirrorRef } from "./daemon";
 import { DataVolume } from "./dataVolume";
+import { ImagePreload } from "./imagePreload";
 import { ProjectTls } from "./projectTls";
 import { Runner } from "./runner";
 
@@ -21,6 +23,8 @@ export interface ComposeProjectArgs {
     readonly networkName: pulumi.Input<string>;
     /** The stack's registry mirror, when enabled. */
     readonly mirror?: RegistryMirrorRef;
+    /** Host images to load into the daemon: image ID per reference. */
+    readonly preload: Record<string, string>;
     /** Bounded waits for the daemon and for compose. */
     readonly daemonSeconds: number;
     readonly composeSeconds: number;
@@ -43,24 +47,20 @@ export class ComposeProject extends pulumi.ComponentResource {
 
         const { stack, settings } = args;
         const project = settings.name;
-        const daemonName = dockerName(stack, project, "daemon");
-        this.daemonAlias = project;
+        const names = projectNames(stack, project);
+        this.daemonAlias = names.alias;
 
-        const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [daemonName, this.daemonAlias] }, { parent: this });
-        const data = new DataVolume(
-            `${name}-data`,
-            { volumeName: dockerName(stack, project, "data"), labels: labelsFor(stack, "daemon-data", project) },
-            { parent: this },
-        );
+        const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
+        const data = new DataVolume(`${name}-data`, { volumeName: names.data, labels: labelsFor(stack, "daemon-data", project) }, { parent: this });
         const daemon = new Daemon(
             `${name}-daemon`,
             {
-                containerName: daemonName,
+                containerName: names.daemon,
                 image: args.daemonImage,
                 labels: labelsFor(stack, "daemon", project),
                 networkName: args.networkName,
-                alias: this.daemonAlias,
-                projectDir: settings.dir,
+                alias: names.alias,
+                mounts: settings.mounts,
                 dataVolumeName: data.volumeName,
                 caCertPem: tls.caCertPem,
                 serverCertPem: tls.serverCertPem,
@@ -71,17 +71,22 @@ export class ComposeProject extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // Compose must find the host's images in the daemon before it looks for them anywhere else.
+        const preload = new ImagePreload(`${name}-images`, { project, daemonId: daemon.containerId, images: args.preload }, { parent: this });
         const runner = new Runner(
             `${name}-runner`,
             {
                 project,
-                containerName: dockerName(stack, project, "runner"),
+                containerName: names.runner,
                 image: args.runnerImage,
                 labels: labelsFor(stack, "runner", project),
                 networkName: args.networkName,
-                daemonHost: this.daemonAlias,
+                daemonHost: names.alias,
                 projectDir: settings.dir,
-                composeFile: settings.compose.file,
+                mounts: settings.mounts,
+                composeFiles: settings.compose.files,
+                profiles: settings.profiles,
+                environment: settings.environment,
                 composeDigest: settings.compose.digest,
                 services: settings.compose.services,
                 caCertPem: tls.caCertPem,
@@ -90,7 +95,7 @@ export class ComposeProject extends pulumi.ComponentResource {
                 daemonSeconds: args.daemonSeconds,
                 composeSeconds: args.composeSeconds,
             },
-            { parent: this, dependsOn: [daemon] },
+            { parent: this, dependsOn: [daemon, preload] },
         );
 
         this.daemonContainerName = daemon.containerName;

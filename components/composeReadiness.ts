@@ -1,23 +1,40 @@
 // Makes `pulumi up` follow a project's runner until compose is up: it
 // succeeds when the runner reports "ok" and fails as soon as the runner
-// reports a failure, with the project's name and the tail of compose's own
-// output in the error. (The Docker provider's own health wait can only time
-// out, after up to daemonSeconds + composeSeconds, saying nothing about why.)
+// reports a failure, with the project's name, the reason (which service,
+// which exit code) and the tail of the runner's output in the error. (The
+// Docker provider's own health wait can only time out, saying nothing about
+// why.)
+//
+// Only a *fresh* result counts. A runner that failed stays failed and does
+// not retry by itself (that would re-run one-shot services), so when this
+// check starts and finds a failure it has already reported (the runner was
+// not replaced because nothing changed since the last `pulumi up`), it asks
+// the runner for a new attempt (RUNNER_RETRY_SIGNAL) and waits for that
+// attempt's result. The runner's status file and the attempt numbers it
+// carries are lib/runnerStatus.ts's; which attempts have been reported is
+// recorded in the runner container itself (RUNNER_REPORTED_FILE).
 //
 // It is a dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses (DOCKER_HOST and friends apply to both). It
 // has nothing to create or delete; it is re-checked whenever its runner is
-// replaced, that is whenever the project's compose definition changes.
+// replaced, and by every `pulumi up` after one in which it failed.
 
 import * as pulumi from "@pulumi/pulumi";
+import { parseRunnerStatus } from "../lib/runnerStatus";
 
 export interface ComposeReadinessArgs {
     /** The project, for messages. */
     readonly project: pulumi.Input<string>;
     /** ID of the runner container to follow. */
     readonly runnerId: pulumi.Input<string>;
-    /** Path of the runner's status file inside the container. */
+    /** Name of the runner container, for messages (`docker logs <name>`). */
+    readonly runnerName?: pulumi.Input<string>;
+    /** Path of the runner's status file inside the container (RUNNER_STATUS_FILE). */
     readonly statusFile: pulumi.Input<string>;
+    /** Where, inside the container, to record the last attempt reported (RUNNER_REPORTED_FILE). */
+    readonly reportedFile: pulumi.Input<string>;
+    /** The signal that asks the runner for a new attempt (RUNNER_RETRY_SIGNAL). */
+    readonly retrySignal: pulumi.Input<string>;
     /** Upper bound on the wait; the runner's own bounded waits normally end it sooner. */
     readonly timeoutSeconds: pulumi.Input<number>;
 }
@@ -25,47 +42,84 @@ export interface ComposeReadinessArgs {
 interface Inputs {
     project: string;
     runnerId: string;
+    runnerName?: string;
     statusFile: string;
+    reportedFile: string;
+    retrySignal: string;
     timeoutSeconds: number;
 }
 
-// Everything the provider uses is required inside its functions: Pulumi
-// serialises them into the state and runs them in a separate process.
-const provider: pulumi.dynamic.ResourceProvider = {
+// Pulumi serialises these functions into the state and runs them in a
+// separate process: modules are required inside them, and what they capture
+// from this program (parseRunnerStatus, a pure function) is serialised with
+// them. test/unit/composeReadiness.test.ts runs the serialised provider.
+export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-        const { execFileSync } = require("child_process");
-        const docker = (args: string[]): string => execFileSync("docker", args, { encoding: "utf8", timeout: 30000, stdio: ["ignore", "pipe", "pipe"] });
-        const logTail = (): string => {
+        const { execFile } = require("child_process");
+        const run = (file: string, args: string[]): Promise<string> =>
+            new Promise((resolve, reject) =>
+                execFile(file, args, { encoding: "utf8", timeout: 30000 }, (err: Error | null, stdout: string, stderr: string) =>
+                    err ? reject(Object.assign(err, { stderr: String(stderr).trim() })) : resolve(stdout),
+                ),
+            );
+        const docker = (...args: string[]) => run("docker", args);
+        const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        const runner = inputs.runnerName || inputs.runnerId.slice(0, 12);
+        const prefix = `project ${inputs.project}`;
+
+        const logTail = async (): Promise<string> => {
             try {
                 // The container's stderr (where compose reports errors) comes out on docker's stderr: merge them in order.
-                return execFileSync("sh", ["-c", 'docker logs --tail 25 "$1" 2>&1', "sh", inputs.runnerId], { encoding: "utf8", timeout: 30000 })
-                    .toString()
-                    .trimEnd();
+                const tail = await run("sh", ["-c", 'docker logs --tail 40 "$1" 2>&1', "sh", inputs.runnerId]);
+                return tail.trimEnd().replace(/^/gm, "    ");
             } catch (err) {
-                return `(docker logs failed: ${err})`;
+                return `    (docker logs failed: ${err})`;
             }
         };
-        const started = Date.now();
-        let status = "starting";
-        while (Date.now() - started < inputs.timeoutSeconds * 1000) {
-            const state = docker(["inspect", "-f", "{{.State.Status}}", inputs.runnerId]).trim();
-            if (state === "exited" || state === "dead") {
-                throw new Error(`project ${inputs.project}: its runner container stopped (${state}). Its last output:\n${logTail()}`);
-            }
+        // The runner's status, or undefined while it has not written one; throws when the container is not running.
+        const readStatus = async () => {
             try {
-                status = docker(["exec", inputs.runnerId, "cat", inputs.statusFile]).trim();
-            } catch {
-                status = "starting"; // the runner has not written its status yet
+                return parseRunnerStatus(await docker("exec", inputs.runnerId, "cat", inputs.statusFile));
+            } catch (err) {
+                const state = (await docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", inputs.runnerId).catch(() => "missing")).trim();
+                if (state.startsWith("running")) {
+                    return undefined; // no status file yet
+                }
+                throw new Error(`${prefix}: its runner container ${runner} is not running (${state}). Its last output (docker logs ${runner}):\n${await logTail()}`);
             }
-            if (status === "ok") {
-                return { id: `${inputs.project}-${inputs.runnerId.slice(0, 12)}`, outs: inputs };
-            }
-            if (status.startsWith("failed")) {
-                throw new Error(`project ${inputs.project}: ${status.replace(/^failed: /, "")}. Compose's output (docker logs ${inputs.runnerId.slice(0, 12)}):\n${logTail()}`);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 1000));
+        };
+        const recordReported = async (attempt: number) => {
+            await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
+        };
+        const reported = Number((await docker("exec", inputs.runnerId, "cat", inputs.reportedFile).catch(() => "0")).trim()) || 0;
+
+        const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+        let status = await readStatus();
+        // Results of attempts before this one are not news.
+        let firstFresh = 0;
+        if (status?.state === "failed" && status.attempt <= reported) {
+            await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);
+            firstFresh = status.attempt + 1;
         }
-        throw new Error(`project ${inputs.project}: compose was not up after ${inputs.timeoutSeconds}s (last status: ${status}). Its last output:\n${logTail()}`);
+        for (;;) {
+            if (status && status.attempt >= firstFresh) {
+                if (status.state === "ok") {
+                    return { id: `${inputs.project}-${inputs.runnerId.slice(0, 12)}`, outs: inputs };
+                }
+                if (status.state === "failed") {
+                    await recordReported(status.attempt);
+                    throw new Error(`${prefix}: ${status.reason || "compose failed"} (attempt ${status.attempt}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
+                }
+            }
+            if (Date.now() >= deadline) {
+                // A result that arrives after this is left over for the next `pulumi up`, which retries it.
+                await recordReported(Math.max(status?.attempt ?? 0, firstFresh));
+                const last = status ? `${status.state}${status.reason ? `: ${status.reason}` : ""}, attempt ${status.attempt}` : "none yet";
+                throw new Error(`${prefix}: compose was not up after ${inputs.timeoutSeconds}s (last status: ${last}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
+            }
+            await sleep(1000);
+            status = await readStatus();
+        }
     },
 
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
@@ -80,6 +134,6 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 export class ComposeReadiness extends pulumi.dynamic.Resource {
     constructor(name: string, args: ComposeReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { ...args }, opts, "dind-compose", "ComposeReadiness");
+        super(composeReadinessProvider, name, { ...args }, opts, "dind-compose", "ComposeReadiness");
     }
 }

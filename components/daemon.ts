@@ -1,14 +1,16 @@
 // A project's Docker-in-Docker daemon: a privileged dind container running
 // `dockerd --tlsverify` on 2376 (TLS with client verification, never the plain
 // 2375) plus its local unix socket for its own health check. Its
-// /var/lib/docker is the project's data volume, and the project directory is
-// mounted at the same absolute path it has on the host (the path-parity rule),
-// so relative bind mounts in the compose file mean the same directory to the
-// runner, the daemon and the host.
+// /var/lib/docker is the project's data volume, and every host path the
+// project's compose model uses (its directory, bind sources, build contexts,
+// env files...) is mounted at the same absolute path it has on the host (the
+// path-parity rule), so `./web` or `../shared` in a compose file mean the same
+// directory to the runner, the daemon and the host.
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
+import { ParityMount } from "../lib/pathParity";
 import { certDirUploads } from "./projectTls";
 
 /** Where the daemon finds its TLS material. */
@@ -34,8 +36,8 @@ export interface DaemonArgs {
     readonly networkName: pulumi.Input<string>;
     /** Network alias nginx and the runner use to reach the daemon. */
     readonly alias: string;
-    /** Absolute host path of the project, mounted at the same path. */
-    readonly projectDir: string;
+    /** Every host path the project uses, each mounted at its own path (the path-parity rule). */
+    readonly mounts: readonly ParityMount[];
     /** Volume mounted at /var/lib/docker. */
     readonly dataVolumeName: pulumi.Input<string>;
     /** Project CA, server certificate and server key (secret). */
@@ -70,6 +72,8 @@ export function daemonCommand(mirrorAddress?: string): string[] {
 export class Daemon extends pulumi.ComponentResource {
     /** The daemon's container name. */
     public readonly containerName: pulumi.Output<string>;
+    /** The daemon container's ID (changes when it is replaced). */
+    public readonly containerId: pulumi.Output<string>;
     /** `tcp://127.0.0.1:<port>` when the TLS socket is published on the host. */
     public readonly hostDockerHost: pulumi.Output<string | undefined>;
 
@@ -94,7 +98,7 @@ export class Daemon extends pulumi.ComponentResource {
                 labels: toLabelList(args.labels),
                 mounts: [
                     { type: "volume", source: args.dataVolumeName, target: "/var/lib/docker" },
-                    { type: "bind", source: args.projectDir, target: args.projectDir },
+                    ...args.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                 ],
                 // dind's setup mounts a fresh tmpfs on /tmp unless /tmp already is a mount, which would hide a
                 // project living under /tmp; with our own tmpfs there the project is mounted on top of it.
@@ -119,6 +123,7 @@ export class Daemon extends pulumi.ComponentResource {
         );
 
         this.containerName = container.name;
+        this.containerId = container.id;
         this.hostDockerHost = pulumi.output(args.dockerPort !== undefined ? `tcp://127.0.0.1:${args.dockerPort}` : undefined);
         this.registerOutputs({ containerName: this.containerName, hostDockerHost: this.hostDockerHost });
     }

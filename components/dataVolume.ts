@@ -3,8 +3,9 @@
 // the mirror's registry storage.
 //
 // Nothing about it depends on images, certificates or compose files, so no
-// ordinary change can plan its replacement; labels are ignored after creation
-// for the same reason. It goes away only when its project leaves the stack or
+// ordinary change can plan its replacement; its name and labels are ignored
+// after creation for the same reason (a volume created before names took their
+// current shape keeps its old name, and so its data). It goes away only when its project leaves the stack or
 // the stack is destroyed.
 
 import * as docker from "@pulumi/docker";
@@ -28,7 +29,7 @@ export class DataVolume extends pulumi.ComponentResource {
         const volume = new docker.Volume(
             `${name}-volume`,
             { name: args.volumeName, labels: toLabelList(args.labels) },
-            { parent: this, ignoreChanges: ["labels"] },
+            { parent: this, ignoreChanges: ["name", "labels"] },
         );
 
         this.volumeName = volume.name;

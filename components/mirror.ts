@@ -1,117 +1,116 @@
-// The stack's registry mirror: a Docker registry that every daemon of the
-// stack uses as `--registry-mirror`, over TLS from the stack's CA (each daemon
-// trusts that CA for the mirror's address, so no insecure-registry flag).
+// The stack's registry mirror: a read-only pull-through cache of Docker Hub
+// (or of the upstream the stack names)
+// that every daemon of the stack uses as `--registry-mirror`, over TLS from the
+// stack's CA (each daemon trusts that CA for the mirror's address, so no
+// insecure-registry flag). On a machine with internet, an image the projects
+// share is pulled once for the stack instead of once per daemon.
 //
-// Inner daemons cannot reach a registry on a machine without internet, and on
-// one with internet would pull the same images once per project. The mirror is
-// seeded from images the host engine already has: each `seed` image is tagged
-// `127.0.0.1:<port>/<repository>:<tag>` and pushed through the mirror's
-// loopback port. A daemon pulling `busybox:1.37` then gets it from the mirror.
+// Nothing is ever pushed to it: a registry in proxy mode refuses pushes, so
+// no local user and no inner container can plant an image that every daemon
+// would then pull. Images from the host engine reach daemons another way
+// (ImagePreload loads them into each daemon directly, checking image IDs).
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
+import { Certificate, CertificateAuthority } from "./certificateAuthority";
+import { DataVolume } from "./dataVolume";
 
 /** The registry's port inside the edge network. */
 export const MIRROR_PORT = 5000;
 
+
 export interface MirrorArgs {
     /** Container name, derived from the stack. */
     readonly containerName: string;
-    /** Volume name for the registry's storage. */
-    readonly volumeName: pulumi.Input<string>;
+    /** Volume name for the cache. */
+    readonly volumeName: string;
     /** Image ID of the registry image. */
     readonly image: pulumi.Input<string>;
-    /** Labels for stack and role. */
+    /** Labels of the container. */
     readonly labels: Record<string, string>;
+    /** Labels of the cache volume. */
+    readonly volumeLabels: Record<string, string>;
     /** The stack's edge network. */
     readonly networkName: pulumi.Input<string>;
     /** Network alias the daemons use. */
     readonly alias: string;
-    /** Host port on 127.0.0.1 used to seed the mirror from the host engine. */
-    readonly hostPort: number;
-    /** Server certificate (names: alias, container name, localhost, 127.0.0.1) and key (secret). */
-    readonly certPem: pulumi.Input<string>;
-    readonly keyPem: pulumi.Input<string>;
-    /** Host images to push into the mirror, e.g. `busybox:1.37`. */
-    readonly seed: string[];
+    /** The registry the mirror caches (Docker Hub, or a company mirror of it). */
+    readonly upstream: string;
+    /** The stack CA that signs the mirror's certificate (daemons trust it for the mirror's address). */
+    readonly ca: CertificateAuthority;
 }
 
-/** `busybox:1.37` -> `library/busybox:1.37`: the repository path Docker Hub (and so a mirror) uses. */
-export function hubRepository(ref: string): string {
-    const withoutHost = ref.startsWith("docker.io/") ? ref.slice("docker.io/".length) : ref;
-    return withoutHost.includes("/") ? withoutHost : `library/${withoutHost}`;
+/** The registry's settings: TLS with the given files, and proxy mode, which serves and caches `upstream` and refuses every push. */
+export function mirrorEnvironment(upstream: string, certFile: string, keyFile: string): string[] {
+    return [
+        `REGISTRY_HTTP_ADDR=0.0.0.0:${MIRROR_PORT}`,
+        `REGISTRY_HTTP_TLS_CERTIFICATE=${certFile}`,
+        `REGISTRY_HTTP_TLS_KEY=${keyFile}`,
+        `REGISTRY_PROXY_REMOTEURL=${upstream}`,
+    ];
+}
+
+/**
+ * A shell test that something listens on `port`, read from /proc so it needs no
+ * tool the image may lack (the kernel writes local ports as 4 upper-case hex digits).
+ */
+export function listensCheck(port: number): string {
+    const hex = port.toString(16).toUpperCase().padStart(4, "0");
+    return `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':${hex} [0-9A-F:]* 0A '`;
 }
 
 export class Mirror extends pulumi.ComponentResource {
-    /** `alias:port` as daemons address it. */
+    /** `alias:port`: where daemons reach the mirror on the edge network. */
     public readonly address: string;
     public readonly containerName: pulumi.Output<string>;
-    /** Digests of the seeded images, by reference. */
-    public readonly seeded: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: MirrorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Mirror", name, {}, opts);
 
         this.address = `${args.alias}:${MIRROR_PORT}`;
+        // The certificate used to be a sibling of the mirror at the stack's root.
+        const cert = new Certificate(
+            `${name}-tls`,
+            {
+                ca: args.ca,
+                usage: "server",
+                commonName: args.alias,
+                dnsNames: [args.alias, "localhost"],
+                ipAddresses: ["127.0.0.1"],
+            },
+            { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
+        );
+        // A new name on purpose: a cache from before the mirror was read-only may hold pushed images.
+        const cache = new DataVolume(`${name}-cache`, { volumeName: args.volumeName, labels: args.volumeLabels }, { parent: this });
+
         const container = new docker.Container(
             `${name}-container`,
             {
                 name: args.containerName,
                 image: args.image,
                 labels: toLabelList(args.labels),
-                envs: [
-                    `REGISTRY_HTTP_ADDR=0.0.0.0:${MIRROR_PORT}`,
-                    "REGISTRY_HTTP_TLS_CERTIFICATE=/certs/mirror.crt",
-                    "REGISTRY_HTTP_TLS_KEY=/certs/mirror.key",
-                ],
-                mounts: [{ type: "volume", source: args.volumeName, target: "/var/lib/registry" }],
+                envs: mirrorEnvironment(args.upstream, "/certs/mirror.crt", "/certs/mirror.key"),
+                mounts: [{ type: "volume", source: cache.volumeName, target: "/var/lib/registry" }],
                 uploads: [
-                    { file: "/certs/mirror.crt", content: args.certPem },
-                    { file: "/certs/mirror.key", content: args.keyPem, permissions: "0600" },
+                    { file: "/certs/mirror.crt", content: cert.certPem },
+                    { file: "/certs/mirror.key", content: cert.privateKeyPem, permissions: "0600" },
                 ],
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
-                ports: [{ internal: MIRROR_PORT, external: args.hostPort, ip: "127.0.0.1" }],
+                // No host port: only daemons on the edge network use it.
                 restart: "unless-stopped",
-                // Listening on 5000 (0x1388): read from /proc so the check needs no tool the image may lack.
                 healthcheck: {
-                    tests: ["CMD-SHELL", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':1388 [0-9A-F:]* 0A '"],
-                    interval: "1s",
+                    tests: ["CMD-SHELL", listensCheck(MIRROR_PORT)],
+                    interval: "2s",
                     timeout: "3s",
                     retries: 30,
                 },
-                // Seeding pushes right after creation, so wait until the registry listens.
-                wait: true,
-                waitTimeout: 60,
                 destroyGraceSeconds: 5,
             },
             { parent: this, deleteBeforeReplace: true },
         );
 
-        const registry = `127.0.0.1:${args.hostPort}`;
-        const digests: Record<string, pulumi.Output<string>> = {};
-        for (const ref of args.seed) {
-            const target = `${registry}/${hubRepository(ref)}`;
-            const slug = ref.replace(/[^a-zA-Z0-9]+/g, "-");
-            const tag = new docker.Tag(`${name}-seed-${slug}-tag`, { sourceImage: ref, targetImage: target }, { parent: this, dependsOn: [container] });
-            const pushed = new docker.RegistryImage(
-                `${name}-seed-${slug}`,
-                {
-                    name: target,
-                    keepRemotely: true,
-                    // The host reaches the mirror on loopback, where Docker skips verification anyway.
-                    insecureSkipVerify: true,
-                    // The registry accepts anonymous pushes; the provider wants an auth entry all the same.
-                    authConfig: { address: registry, username: "dind-compose", password: "anonymous" },
-                    triggers: { source: tag.sourceImageId },
-                },
-                { parent: this, dependsOn: [tag] },
-            );
-            digests[ref] = pushed.sha256Digest;
-        }
-
         this.containerName = container.name;
-        this.seeded = pulumi.output(digests);
-        this.registerOutputs({ containerName: this.containerName, seeded: this.seeded });
+        this.registerOutputs({ containerName: this.containerName });
     }
 }

@@ -6,6 +6,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
+import { Certificate, CertificateAuthority } from "./certificateAuthority";
 import { PROXY_PATHS, ProxyRoute, renderNginxConfig, renderUnknownHostPage, renderUpstreamDownPage } from "../lib/nginx";
 
 export interface ProxyArgs {
@@ -25,9 +26,8 @@ export interface ProxyArgs {
     readonly httpsPort: number;
     /** Every route of every project. */
     readonly routes: ProxyRoute[];
-    /** Server certificate for every route host, and its key (secret). */
-    readonly certPem: pulumi.Input<string>;
-    readonly keyPem: pulumi.Input<string>;
+    /** The stack's local CA, which signs the proxy's certificate for every route host. */
+    readonly ca: CertificateAuthority;
 }
 
 export class Proxy extends pulumi.ComponentResource {
@@ -39,6 +39,18 @@ export class Proxy extends pulumi.ComponentResource {
         super("dind-compose:index:Proxy", name, {}, opts);
 
         const ports = { httpPort: args.httpPort, httpsPort: args.httpsPort };
+        // The certificate used to be a sibling of the proxy at the stack's root.
+        const cert = new Certificate(
+            `${name}-tls`,
+            {
+                ca: args.ca,
+                usage: "server",
+                commonName: "localhost",
+                dnsNames: ["localhost", ...[...new Set(args.routes.map((r) => r.host))].sort()],
+                ipAddresses: ["127.0.0.1"],
+            },
+            { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
+        );
         this.nginxConfig = renderNginxConfig(args.routes, ports);
 
         const container = new docker.Container(
@@ -47,17 +59,20 @@ export class Proxy extends pulumi.ComponentResource {
                 name: args.containerName,
                 image: args.image,
                 labels: toLabelList(args.labels),
-                networksAdvanced: [{ name: args.networkName }],
+                // Every route host is also the proxy's name on the edge network, and nginx listens on the host's
+                // port numbers inside too: a stack URL works unchanged from inside any project's containers
+                // (their daemons resolve names through Docker's DNS on this network).
+                networksAdvanced: [{ name: args.networkName, aliases: [...new Set(args.routes.map((r) => r.host))].sort() }],
                 ports: [
-                    { internal: 80, external: args.httpPort, ip: args.bindAddress },
-                    { internal: 443, external: args.httpsPort, ip: args.bindAddress },
+                    { internal: args.httpPort, external: args.httpPort, ip: args.bindAddress },
+                    { internal: args.httpsPort, external: args.httpsPort, ip: args.bindAddress },
                 ],
                 uploads: [
                     { file: PROXY_PATHS.config, content: this.nginxConfig },
-                    { file: PROXY_PATHS.cert, content: args.certPem },
-                    { file: PROXY_PATHS.key, content: args.keyPem, permissions: "0600" },
+                    { file: PROXY_PATHS.cert, content: cert.certPem },
+                    { file: PROXY_PATHS.key, content: cert.privateKeyPem, permissions: "0600" },
                     { file: `${PROXY_PATHS.pages}/unknown-host.html`, content: renderUnknownHostPage(args.stack, args.routes, ports) },
-                    { file: `${PROXY_PATHS.pages}/upstream-down.html`, content: renderUpstreamDownPage(args.stack) },
+                    { file: `${PROXY_PATHS.pages}/upstream-down.html`, content: renderUpstreamDownPage(args.stack, args.routes) },
                 ],
                 restart: "unless-stopped",
                 // nginx finishes in-flight requests on SIGQUIT.

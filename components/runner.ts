@@ -1,7 +1,10 @@
 // A project's runner: a Docker CLI + Compose v2 container that drives its own
-// daemon over TLS. It runs `docker compose up --build --remove-orphans` from
-// the project directory (mounted at its host path) and stays up following the
-// project's logs, so `docker logs <runner>` shows the project's output.
+// daemon over TLS. Its entrypoint is lib/runner.sh (under Docker's init, which
+// forwards signals): it runs `docker compose up --build --remove-orphans` from
+// the project directory (mounted at its host path), waits for the services,
+// and stays up following the project's logs, so `docker logs <runner>` shows
+// the project's output. It reports through a status file (lib/runnerStatus.ts)
+// that its health check and the readiness check of `pulumi up` read.
 //
 // It carries a digest of the project's normalised compose model and the list
 // of its services as labels: editing the compose file changes this container
@@ -10,7 +13,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, toLabelList } from "../lib/names";
-import { RUNNER_PATHS, renderRunnerScript } from "../lib/runnerScript";
+import { ParityMount } from "../lib/pathParity";
+import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
+import { RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { certDirUploads } from "./projectTls";
@@ -30,8 +35,14 @@ export interface RunnerArgs {
     readonly daemonHost: string;
     /** Absolute host path of the project, mounted at the same path and used as working directory. */
     readonly projectDir: string;
-    /** Absolute path of the compose file. */
-    readonly composeFile: string;
+    /** Every host path the project uses (its directory among them), each mounted at its own path. */
+    readonly mounts: readonly ParityMount[];
+    /** Absolute paths of the compose files, in compose's order (later files override earlier ones). */
+    readonly composeFiles: string[];
+    /** Compose profiles to activate (COMPOSE_PROFILES); none: the project's own .env decides. */
+    readonly profiles?: string[];
+    /** Extra variables for compose's interpolation, set in the runner's environment. */
+    readonly environment?: Record<string, string>;
     /** Digest of the normalised compose model. */
     readonly composeDigest: string;
     /** Service names of the compose project. */
@@ -52,11 +63,16 @@ export class Runner extends pulumi.ComponentResource {
     constructor(name: string, args: RunnerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Runner", name, {}, opts);
 
-        const script = renderRunnerScript({
+        const environment = runnerEnvironment({
             project: args.project,
-            composeFile: args.composeFile,
+            dockerHost: `tcp://${args.daemonHost}:${DAEMON_TLS_PORT}`,
+            certPath: RUNNER_PATHS.certs,
+            composeFiles: args.composeFiles,
+            profiles: args.profiles,
+            environment: args.environment,
             daemonSeconds: args.daemonSeconds,
             composeSeconds: args.composeSeconds,
+            statusFile: RUNNER_STATUS_FILE,
         });
         const labels = {
             ...args.labels,
@@ -71,29 +87,28 @@ export class Runner extends pulumi.ComponentResource {
                 image: args.image,
                 entrypoints: [RUNNER_PATHS.script],
                 init: true,
-                envs: [
-                    `DOCKER_HOST=tcp://${args.daemonHost}:${DAEMON_TLS_PORT}`,
-                    "DOCKER_TLS_VERIFY=1",
-                    `DOCKER_CERT_PATH=${RUNNER_PATHS.certs}`,
-                ],
+                envs: toEnvList(environment),
                 workingDir: args.projectDir,
                 labels: toLabelList(labels),
-                mounts: [{ type: "bind", source: args.projectDir, target: args.projectDir }],
+                mounts: args.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                 uploads: [
-                    { file: RUNNER_PATHS.script, content: script, executable: true },
+                    { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
                     ...certDirUploads(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
                 ],
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",
                 healthcheck: {
-                    tests: ["CMD-SHELL", `grep -qx ok ${RUNNER_PATHS.status}`],
+                    tests: ["CMD-SHELL", runnerHealthCommand(RUNNER_STATUS_FILE)],
                     interval: "3s",
                     timeout: "3s",
                     retries: 2,
                 },
-                destroyGraceSeconds: 10,
+                // The script stops within a second of SIGTERM in every state; the rest is slack.
+                destroyGraceSeconds: 3,
             },
-            { parent: this, deleteBeforeReplace: true },
+            // A component's dependsOn does not reach its children: the container itself must wait (for the
+            // images loaded into the daemon, say) before compose starts.
+            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
@@ -102,7 +117,10 @@ export class Runner extends pulumi.ComponentResource {
             {
                 project: args.project,
                 runnerId: container.id,
-                statusFile: RUNNER_PATHS.status,
+                runnerName: container.name,
+                statusFile: RUNNER_STATUS_FILE,
+                reportedFile: RUNNER_REPORTED_FILE,
+                retrySignal: RUNNER_RETRY_SIGNAL,
                 timeoutSeconds: args.daemonSeconds + args.composeSeconds + 30,
             },
             { parent: this },

@@ -16,7 +16,7 @@ usage() {
 usage: scripts/images.sh [--list] [--force] [--offline] [NAME...]
 
 Makes the stack's images available locally (default: all of them).
-NAME is one of: daemon runner proxy registry busybox
+NAME is one of the names in lib/image-versions.json (daemon runner proxy registry busybox)
 
   --list     print the local tags this script provides, one per line, and exit
   --force    re-pull, or rebuild without the layer cache (fresh packages), even
@@ -44,21 +44,19 @@ readonly MIRROR="${DIND_COMPOSE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 readonly SECURITY_MIRROR="${DIND_COMPOSE_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 readonly PULL_TIMEOUT="${DIND_COMPOSE_PULL_TIMEOUT:-120}"
 
-readonly NAMES=(daemon runner proxy registry busybox)
-declare -rA TAG=(
-  [daemon]=dind-compose/daemon:26.1.5
-  [runner]=dind-compose/runner:26.1.5
-  [proxy]=dind-compose/proxy:1.26.3
-  [registry]=dind-compose/registry:2.8.3
-  [busybox]=busybox:1.37
-)
-declare -rA OFFICIAL=(
-  [daemon]=docker:26.1.5-dind
-  [runner]=docker:26.1.5-cli
-  [proxy]=nginx:1.26.3
-  [registry]=registry:2.8.3
-  [busybox]=busybox:1.37
-)
+# Names, local tags and the official images they stand for: lib/image-versions.json,
+# the one place image versions live.
+readonly CATALOGUE="$DIND_COMPOSE_ROOT/lib/image-versions.json"
+declare -A TAG=() OFFICIAL=()
+NAMES=()
+while IFS=$'\t' read -r name tag official; do
+  NAMES+=("$name"); TAG[$name]=$tag; OFFICIAL[$name]=$official
+done < <(node -e '
+  const c = require(process.argv[1]);
+  for (const [name, v] of Object.entries(c)) if (!name.startsWith("/")) console.log([name, v.tag, v.official].join("\t"));
+' "$CATALOGUE")
+((${#NAMES[@]})) || { echo "images: error: no images listed in $CATALOGUE" >&2; exit 1; }
+readonly NAMES TAG OFFICIAL
 
 say() { printf 'images: %s\n' "$*"; }
 die() { printf 'images: error: %s\n' "$*" >&2; exit 1; }

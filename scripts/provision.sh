@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run the stack and its tests: a Docker engine, the
-# npm dependencies, the images the stack runs, and the Pulumi CLI with its
-# plugins. Each step reuses what is already there, so a second run is quick.
+# npm dependencies, the images the stack runs, the Pulumi CLI with its plugins,
+# compose's own model loader and the test tools. Each step reuses what is
+# already there, so a second run is quick.
 set -euo pipefail
 
 usage() { echo "usage: scripts/provision.sh   (no arguments; see README.md, 'Machines without internet')"; }
@@ -29,7 +30,22 @@ npm_deps() {
   fi
 }
 
+# shellcheck checks the runner's script in the unit tests.
+test_tools() {
+  if command -v shellcheck >/dev/null 2>&1; then
+    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p') is installed"
+  elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; }
+  else
+    echo "install shellcheck (Debian/Ubuntu: apt-get install shellcheck); the unit tests run it" >&2
+    return 1
+  fi
+}
+
 step "docker engine" bash scripts/engine.sh
 step "npm dependencies" npm_deps
 step "images" bash scripts/images.sh
 step "pulumi toolchain" bash scripts/toolchain.sh
+step "compose model tool" bash scripts/compose-model.sh
+step "test tools" test_tools

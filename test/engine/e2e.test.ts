@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { projectNames, stackNames } from "../../lib/names";
 import { get, portIsFree, waitFor } from "../support/http";
 import { PulumiWorkspace, containersLabelled, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
 
@@ -17,7 +18,6 @@ const STACK = "e2e";
 const STACK_LABEL = "dind-compose.stack";
 const HTTP = 18080;
 const HTTPS = 18443;
-const MIRROR = 15000;
 const DOCKER_PORT = 12376;
 
 const timings: Record<string, number> = {};
@@ -46,13 +46,9 @@ describe("end to end: the example environment", function () {
         doc.config = {
             "dind-compose:projects": list,
             "dind-compose:proxy": { bindAddress: "127.0.0.1", httpPort: HTTP, httpsPort: HTTPS },
-            "dind-compose:images": {
-                daemon: "dind-compose/daemon:26.1.5",
-                runner: "dind-compose/runner:26.1.5",
-                proxy: "dind-compose/proxy:1.26.3",
-                registry: "dind-compose/registry:2.8.3",
-            },
-            "dind-compose:mirror": { enabled: true, port: MIRROR, seed: ["busybox:1.37"] },
+            // The stack's images are the defaults (lib/image-versions.json); the examples' busybox is loaded from the host
+            // without listing it. No mirror: its upstream is Docker Hub, and tests send no traffic off the machine.
+            "dind-compose:mirror": { enabled: false },
             "dind-compose:timeouts": { daemonSeconds: 60, composeSeconds: 60 },
             ...extra,
         };
@@ -75,11 +71,12 @@ describe("end to end: the example environment", function () {
     }
 
     const urnName = (urn: string) => urn.split("::").pop()!;
+    const names = (project: string) => projectNames(STACK, project);
     const containerId = (name: string) => must("docker", ["inspect", "-f", "{{.Id}}", name]).stdout.trim();
     const body = async (host: string, p = "/") => (await get(host, { port: HTTP, path: p })).body;
 
     before(async () => {
-        for (const port of [HTTP, HTTPS, MIRROR, DOCKER_PORT]) {
+        for (const port of [HTTP, HTTPS, DOCKER_PORT]) {
             assert.ok(await portIsFree(port), `host port ${port}, which the e2e stack needs, is already in use on 127.0.0.1`);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
@@ -176,7 +173,7 @@ describe("end to end: the example environment", function () {
     });
 
     it("plans a compose edit as a change to that project's runner only, and applies it without touching the other project", async () => {
-        const before = ["project-a-daemon", "project-a-runner", "project-b-daemon", "proxy"].map((n) => containerId(`dc-${STACK}-${n}`));
+        const before = [names("project-a").daemon, names("project-a").runner, names("project-b").daemon, stackNames(STACK).proxy].map(containerId);
         const compose = path.join(exampleDir("project-b"), "compose.yaml");
         fs.mkdirSync(path.join(exampleDir("project-b"), "html-v2"));
         fs.writeFileSync(path.join(exampleDir("project-b"), "html-v2", "index.html"), "<h1>project-b v2</h1>\n");
@@ -192,7 +189,7 @@ describe("end to end: the example environment", function () {
 
         up("up after one compose edit");
         assert.ok((await body("b.project.localhost")).includes("project-b v2"));
-        const after = ["project-a-daemon", "project-a-runner", "project-b-daemon", "proxy"].map((n) => containerId(`dc-${STACK}-${n}`));
+        const after = [names("project-a").daemon, names("project-a").runner, names("project-b").daemon, stackNames(STACK).proxy].map(containerId);
         assert.deepStrictEqual(after, before, "containers other than project-b's runner keep their IDs");
     });
 
@@ -216,7 +213,7 @@ describe("end to end: the example environment", function () {
 
     it("keeps inner named-volume data when a change replaces the project's daemon container", async () => {
         const first = JSON.parse(await body("a.project.localhost", "/cgi-bin/visits")).visits as number;
-        const daemon = `dc-${STACK}-project-a-daemon`;
+        const daemon = names("project-a").daemon;
         const daemonBefore = containerId(daemon);
         // Docker reports a local volume's CreatedAt as its directory's mtime, so mark the volume itself.
         const marker = `volume-marker-${Date.now()}`;
@@ -256,14 +253,14 @@ describe("end to end: the example environment", function () {
     });
 
     it("brings a killed daemon back by its restart policy, and its route answers again without touching the proxy", async () => {
-        const proxyBefore = containerId(`dc-${STACK}-proxy`);
-        const name = `dc-${STACK}-project-b-daemon`;
+        const proxyBefore = containerId(stackNames(STACK).proxy);
+        const name = names("project-b").daemon;
         const restarts = Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim());
         const pid = must("docker", ["inspect", "-f", "{{.State.Pid}}", name]).stdout.trim();
         must("kill", ["-9", pid]);
         await waitFor("the daemon to be restarted", 60, async () => Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim()) > restarts);
         timings["route back after daemon kill"] = await waitFor("b.project.localhost to answer again", 180, async () => (await body("b.project.localhost")).includes("project-b v2"));
-        assert.strictEqual(containerId(`dc-${STACK}-proxy`), proxyBefore);
+        assert.strictEqual(containerId(stackNames(STACK).proxy), proxyBefore);
     });
 
     it("fails pulumi up naming the project when its compose file is broken, keeps the others serving, and recovers once fixed", async () => {

@@ -1,16 +1,35 @@
 import * as assert from "assert";
-import { LABELS, dockerName, labelsFor, toLabelList } from "../../lib/names";
-import { hubRepository } from "../../components/mirror";
+import { LABELS, dockerName, labelsFor, projectNames, stackNames, toLabelList } from "../../lib/names";
 
 describe("names and labels", () => {
     it("derives Docker names from stack and project so stacks do not collide", () => {
-        assert.strictEqual(dockerName("dev", "project-a", "daemon"), "dc-dev-project-a-daemon");
+        assert.strictEqual(dockerName("dev", "project-a", "daemon"), "dc-dev.project-a.daemon");
         assert.notStrictEqual(dockerName("dev", "project-a", "daemon"), dockerName("e2e", "project-a", "daemon"));
     });
 
-    it("keeps names within Docker's character set whatever the stack is called", () => {
-        assert.strictEqual(dockerName("Alice/Dev Stack", "edge"), "dc-alice-dev-stack-edge");
-        assert.match(dockerName("_odd", "x"), /^[a-z0-9][a-z0-9_.-]*$/);
+    it("keeps names unambiguous: stack dev-a with project b differs from stack dev with project a-b", () => {
+        assert.notStrictEqual(projectNames("dev-a", "b").daemon, projectNames("dev", "a-b").daemon);
+        assert.notStrictEqual(projectNames("dev-a", "b").data, projectNames("dev", "a-b").data);
+    });
+
+    it("keeps the stack's case, so stacks Dev and dev stay apart", () => {
+        assert.notStrictEqual(stackNames("Dev").edge, stackNames("dev").edge);
+        assert.strictEqual(stackNames("Dev").proxy, "dc-Dev.proxy");
+    });
+
+    it("never gives a project's object the name of one of the stack's own", () => {
+        const shared = Object.values(stackNames("dev"));
+        for (const project of ["mirror", "proxy", "edge", "mirror-cache"]) {
+            for (const name of Object.values(projectNames("dev", project))) {
+                assert.ok(!shared.includes(name), `${project}: ${name}`);
+            }
+        }
+    });
+
+    it("drops an organisation prefix and refuses characters Docker names do not allow", () => {
+        assert.strictEqual(stackNames("alice/Dev").edge, "dc-Dev.edge");
+        assert.throws(() => dockerName("dev stack", "edge"), /Docker names do not allow/);
+        assert.throws(() => dockerName("dev", "a.b"), /DNS label/);
     });
 
     it("labels every object with stack and role, and project when it has one", () => {
@@ -23,11 +42,5 @@ describe("names and labels", () => {
             toLabelList({ b: "2", a: "1" }).map((l) => l.label),
             ["a", "b"],
         );
-    });
-
-    it("maps images to the repository path a Docker Hub mirror serves", () => {
-        assert.strictEqual(hubRepository("busybox:1.37"), "library/busybox:1.37");
-        assert.strictEqual(hubRepository("docker.io/library/nginx:1.26.3"), "library/nginx:1.26.3");
-        assert.strictEqual(hubRepository("someone/tool:2"), "someone/tool:2");
     });
 });

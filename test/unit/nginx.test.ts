@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { escapeHtml, renderNginxConfig, renderUnknownHostPage, routeUrl } from "../../lib/nginx";
+import { escapeHtml, renderNginxConfig, renderUnknownHostPage, renderUpstreamDownPage, routeUrl } from "../../lib/nginx";
+import { projectNames } from "../../lib/names";
 
 const routes = [
     { host: "b.project.localhost", upstream: "project-b", port: 80, project: "project-b" },
@@ -46,9 +47,10 @@ describe("nginx configuration", () => {
         assert.match(config, /map \$scheme \$forwarded_port \{\n\s+https 18443;\n\s+default 18080;/);
     });
 
-    it("serves every route over HTTP and HTTPS and has a default server for unknown hosts", () => {
-        assert.match(serverBlock(config, "a.project.localhost"), /listen 443 ssl;/);
-        assert.match(config, /listen 80 default_server;\n\s+listen 443 ssl default_server;\n\s+server_name _;/);
+    it("serves every route over HTTP and HTTPS on the host's port numbers, and has a default server for unknown hosts", () => {
+        // The same ports inside the container as on the host: a stack URL works unchanged from inside a project.
+        assert.match(serverBlock(config, "a.project.localhost"), /listen 18080;\n\s+listen 18443 ssl;/);
+        assert.match(config, /listen 18080 default_server;\n\s+listen 18443 ssl default_server;\n\s+server_name _;/);
         assert.match(config, /error_page 404 \/unknown-host\.html;/);
     });
 
@@ -63,6 +65,52 @@ describe("nginx configuration", () => {
         assert.strictEqual(routeUrl("http", "a.localhost", 80), "http://a.localhost/");
         assert.strictEqual(routeUrl("https", "a.localhost", 443), "https://a.localhost/");
         assert.strictEqual(routeUrl("https", "a.localhost", 8443), "https://a.localhost:8443/");
+    });
+
+    it("refuses to render a host, upstream, project or port that could inject directives", () => {
+        const good = routes[0];
+        const hostile = [
+            { ...good, host: "x;\n    location / { return 200; }\n#" },
+            { ...good, host: "a.localhost b.localhost" },
+            { ...good, host: "*.localhost" },
+            { ...good, host: "_" },
+            { ...good, host: "" },
+            { ...good, upstream: "project-b:80; return 200" },
+            { ...good, upstream: "a.b" },
+            { ...good, project: "p\n}\nserver {" },
+            { ...good, port: 0 },
+            { ...good, port: 65536 },
+            { ...good, port: 80.5 },
+            { ...good, port: Number.NaN },
+            { ...good, port: "80;" as unknown as number },
+        ];
+        for (const route of hostile) {
+            assert.throws(() => renderNginxConfig([route], ports), /^Error: nginx configuration: route /, JSON.stringify(route));
+            assert.throws(() => renderUnknownHostPage("dev", [route], ports), /^Error: nginx configuration: route /, JSON.stringify(route));
+        }
+        assert.throws(() => renderNginxConfig(routes, { httpPort: 80, httpsPort: "443;" as unknown as number }), /httpsPort/);
+        // nginx listens on the host's port numbers, and cannot serve HTTP and HTTPS on one.
+        assert.throws(() => renderNginxConfig(routes, { httpPort: 8080, httpsPort: 8080 }), /httpPort and httpsPort are both 8080/);
+        assert.throws(() => renderNginxConfig([good, { ...good, project: "other", upstream: "other" }], ports), /routed twice/);
+    });
+
+    it("names each project's runner container through lib/names on both pages", () => {
+        const stack = "Alice/Dev";
+        const down = renderUpstreamDownPage(stack, routes);
+        const unknown = renderUnknownHostPage(stack, routes, ports);
+        for (const page of [down, unknown]) {
+            assert.ok(page.includes(`docker logs ${projectNames(stack, "project-a").runner}`), page);
+            assert.ok(page.includes(`docker logs ${projectNames(stack, "project-b").runner}`), page);
+            assert.ok(page.includes("dc-Dev.project-a.runner"), page);
+            assert.doesNotMatch(page, /dc-Alice|dc-dev-|&lt;project&gt;/);
+        }
+        assert.ok(down.indexOf("a.project.localhost") < down.indexOf("b.project.localhost"), "routes are sorted");
+    });
+
+    it("escapes the stack name in pages", () => {
+        const page = renderUnknownHostPage("<b>", [], ports);
+        assert.ok(page.includes("&lt;b&gt;") && !page.includes("<b><"), page);
+        assert.ok(renderUpstreamDownPage("a&b", []).includes("a&amp;b"));
     });
 
     it("escapes HTML in pages", () => {

@@ -1,0 +1,110 @@
+// Loads images the host engine has into one project's daemon, so compose
+// finds them there without a registry (machines without internet, images from
+// any registry, untagged names, images built on the host).
+//
+// For each reference it compares the daemon's image ID with the host's and,
+// when they differ, streams `docker save` on the host into `docker load` in the
+// daemon container; afterwards the IDs must match, so a daemon never runs a
+// different image than the host has under that name. IDs are the inputs, so a
+// rebuilt host image shows in `pulumi preview` as an update of this resource.
+//
+// A dynamic resource: it runs the host's `docker` CLI against the same engine
+// the Docker provider uses. Everything the provider needs is required inside
+// its functions, which Pulumi serialises and runs in another process.
+
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ImagePreloadArgs {
+    /** The project, for messages. */
+    readonly project: pulumi.Input<string>;
+    /** ID of the daemon container to load into (its local unix socket serves `docker load`). */
+    readonly daemonId: pulumi.Input<string>;
+    /** Host image ID per reference, e.g. `{"busybox:1.37": "sha256:..."}`. */
+    readonly images: pulumi.Input<Record<string, string>>;
+}
+
+interface Inputs {
+    project: string;
+    daemonId: string;
+    images: Record<string, string>;
+}
+
+/** `docker save REF | docker exec -i DAEMON docker load`, as two processes piped together (no shell). */
+function saveInto(ref: string, daemonId: string): Promise<void> {
+    const { spawn } = require("child_process");
+    return new Promise((resolve, reject) => {
+        const save = spawn("docker", ["save", ref], { stdio: ["ignore", "pipe", "pipe"] });
+        const load = spawn("docker", ["exec", "-i", daemonId, "docker", "load", "-q"], { stdio: ["pipe", "ignore", "pipe"] });
+        let errors = "";
+        save.stderr.on("data", (d: Buffer) => (errors += d));
+        load.stderr.on("data", (d: Buffer) => (errors += d));
+        save.stdout.pipe(load.stdin);
+        // Bounded: a stuck engine must not hang `pulumi up`.
+        const timer = setTimeout(() => {
+            save.kill();
+            load.kill();
+        }, 600000);
+        const codes: Record<string, number | null> = {};
+        const done = (which: string) => (code: number | null) => {
+            codes[which] = code;
+            if ("save" in codes && "load" in codes) {
+                clearTimeout(timer);
+                codes.save === 0 && codes.load === 0 ? resolve() : reject(new Error(`docker save exited ${codes.save}, docker load exited ${codes.load}: ${errors.trim()}`));
+            }
+        };
+        save.on("close", done("save"));
+        load.on("close", done("load"));
+    });
+}
+
+async function preload(inputs: Inputs): Promise<void> {
+    const { execFileSync } = require("child_process");
+    const run = (args: string[], timeout = 60000): string =>
+        execFileSync(args[0], args.slice(1), { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] }).toString();
+    const idInDaemon = (ref: string): string => {
+        try {
+            return run(["docker", "exec", inputs.daemonId, "docker", "image", "inspect", "--format", "{{.Id}}", ref]).trim();
+        } catch {
+            return "";
+        }
+    };
+    for (const [ref, hostId] of Object.entries(inputs.images).sort()) {
+        if (idInDaemon(ref) === hostId) {
+            continue;
+        }
+        try {
+            await saveInto(ref, inputs.daemonId);
+        } catch (err: any) {
+            throw new Error(`project ${inputs.project}: loading host image ${ref} into its daemon failed: ${err.message}`);
+        }
+        const loaded = idInDaemon(ref);
+        if (loaded !== hostId) {
+            throw new Error(`project ${inputs.project}: image ${ref} in its daemon is ${loaded || "missing"} after loading, but the host has ${hostId}`);
+        }
+    }
+}
+
+/** Exported for the test that serialises it as Pulumi does. */
+export const imagePreloadProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+        await preload(inputs);
+        return { id: `${inputs.project}-images`, outs: inputs };
+    },
+    async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+        const same = olds.daemonId === news.daemonId && JSON.stringify(olds.images) === JSON.stringify(news.images);
+        return { changes: !same };
+    },
+    async update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        await preload(news);
+        return { outs: news };
+    },
+    async delete(): Promise<void> {
+        // The images live in the daemon's data volume, which has its own lifecycle.
+    },
+};
+
+export class ImagePreload extends pulumi.dynamic.Resource {
+    constructor(name: string, args: ImagePreloadArgs, opts?: pulumi.CustomResourceOptions) {
+        super(imagePreloadProvider, name, { ...args }, opts, "dind-compose", "ImagePreload");
+    }
+}

@@ -1,0 +1,89 @@
+// The runner's status protocol, in one place: where a runner reports how its
+// compose project is doing, the words it may use, the file format, and the
+// parser every reader uses. The writer is lib/runner.sh (a unit test checks
+// that it writes exactly these words); the readers are the runner container's
+// Docker health check (components/runner.ts) and the readiness check that
+// `pulumi up` waits on (components/composeReadiness.ts).
+//
+// The file holds two lines and is replaced atomically (written aside, then
+// renamed), so a reader never sees half of it:
+//
+//     failed: service migrate exited with code 3
+//     attempt 2
+//
+// Line 1 is a state word, or `failed: <one-line reason>`. Line 2 counts the
+// runner's attempts: an attempt is one wait for the daemon followed by one
+// `docker compose up` and its wait for the services, and every new attempt
+// (first start, the daemon coming back, a retry request) increments it, even
+// across restarts of the container. A reader that remembers an attempt number
+// can therefore tell a fresh result from one it has already seen.
+//
+// `failed` is final: the runner never replaces it with a non-final state
+// until it actually starts a new attempt (the daemon came back after a daemon
+// timeout, or a retry was requested with RUNNER_RETRY_SIGNAL).
+
+/** Where the runner writes its status, inside the runner container. */
+export const RUNNER_STATUS_FILE = "/run/dind-compose/status";
+
+/**
+ * Where a readiness check records the last attempt whose result it has
+ * reported (a decimal number): a `failed` for an attempt up to that number is
+ * left over from an earlier `pulumi up`, not news.
+ */
+export const RUNNER_REPORTED_FILE = "/run/dind-compose/reported";
+
+/** The signal that asks a failed runner for a new attempt (`docker kill --signal USR1 <runner>`). */
+export const RUNNER_RETRY_SIGNAL = "USR1";
+
+/** Every state a runner reports, in the order an attempt goes through them. */
+export const RUNNER_STATES = ["waiting-for-daemon", "starting", "waiting-for-services", "ok", "failed"] as const;
+export type RunnerState = (typeof RUNNER_STATES)[number];
+
+/** States that end an attempt: nothing changes until the next attempt starts. */
+export const FINAL_RUNNER_STATES: readonly RunnerState[] = ["ok", "failed"];
+
+export interface RunnerStatus {
+    readonly state: RunnerState;
+    /** Counts the runner's attempts; see the file comment. */
+    readonly attempt: number;
+    /** Why the attempt failed (only for `failed`). */
+    readonly reason?: string;
+}
+
+/** The status file's text for a status: what lib/runner.sh writes. */
+export function formatRunnerStatus(status: RunnerStatus): string {
+    const first = status.state === "failed" ? `failed: ${oneLine(status.reason ?? "")}` : status.state;
+    return `${first}\nattempt ${status.attempt}\n`;
+}
+
+/**
+ * Reads a status file's text. Returns undefined for anything that is not a
+ * complete status (no file yet, an unknown word, no attempt line), so a reader
+ * treats it as "not reported yet" rather than guessing.
+ */
+export function parseRunnerStatus(text: string): RunnerStatus | undefined {
+    const [first = "", second = ""] = text.split("\n");
+    const attempt = /^attempt (\d+)$/.exec(second.trim());
+    if (!attempt) {
+        return undefined;
+    }
+    const failed = /^failed(?:: ?(.*))?$/.exec(first.trim());
+    if (failed) {
+        return { state: "failed", attempt: Number(attempt[1]), reason: (failed[1] ?? "").trim() };
+    }
+    const state = RUNNER_STATES.find((s) => s === first.trim());
+    return state ? { state, attempt: Number(attempt[1]) } : undefined;
+}
+
+export function isFinalRunnerState(state: RunnerState): boolean {
+    return FINAL_RUNNER_STATES.includes(state);
+}
+
+/** The runner container's health check: healthy exactly when compose is up. */
+export function runnerHealthCommand(statusFile: string = RUNNER_STATUS_FILE): string {
+    return `grep -qx ok '${statusFile.replace(/'/g, `'\\''`)}'`;
+}
+
+function oneLine(text: string): string {
+    return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}

@@ -1,0 +1,19 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { imagePreloadProvider } from "../../components/imagePreload";
+
+describe("image preload provider", () => {
+    it("serialises the way Pulumi ships a dynamic provider, needing only child_process", async () => {
+        const serialized = await pulumi.runtime.serializeFunction(() => imagePreloadProvider);
+        assert.match(serialized.text, /"save",\s*ref/);
+        const required = [...serialized.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+        assert.deepStrictEqual([...new Set(required)], ["child_process"]);
+    });
+
+    it("plans an update only when the daemon or the wanted images change", async () => {
+        const base = { project: "p", daemonId: "d1", images: { "busybox:1.37": "sha256:1" } };
+        assert.strictEqual((await imagePreloadProvider.diff!("id", base, { ...base })).changes, false);
+        assert.strictEqual((await imagePreloadProvider.diff!("id", base, { ...base, daemonId: "d2" })).changes, true);
+        assert.strictEqual((await imagePreloadProvider.diff!("id", base, { ...base, images: { "busybox:1.37": "sha256:2" } })).changes, true);
+    });
+});

@@ -1,0 +1,65 @@
+// The runner's status protocol (lib/runnerStatus.ts): its format, its parser,
+// and the health check built on it. The script's side of the agreement is
+// tested in runnerScript.test.ts, which runs the script.
+
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RUNNER_STATES, RunnerStatus, formatRunnerStatus, isFinalRunnerState, parseRunnerStatus, runnerHealthCommand } from "../../lib/runnerStatus";
+
+describe("runner status protocol", () => {
+    it("reads back every state it writes, with its attempt and reason", () => {
+        const statuses: RunnerStatus[] = [
+            ...RUNNER_STATES.filter((s) => s !== "failed").map((state, i) => ({ state, attempt: i + 1 })),
+            { state: "failed", attempt: 12, reason: "service migrate exited with code 3" },
+        ];
+        for (const status of statuses) {
+            assert.deepStrictEqual(parseRunnerStatus(formatRunnerStatus(status)), status);
+        }
+    });
+
+    it("writes a failure's reason on one line, so the state stays the first line", () => {
+        const text = formatRunnerStatus({ state: "failed", attempt: 1, reason: "docker compose up exited with code 1:\n  no such image\r\n" });
+        assert.strictEqual(text, "failed: docker compose up exited with code 1: no such image\nattempt 1\n");
+    });
+
+    it("reads the runner script's exact lines", () => {
+        assert.deepStrictEqual(parseRunnerStatus("failed: daemon tcp://project-a:2376 did not answer within 120s\nattempt 3\n"), {
+            state: "failed",
+            attempt: 3,
+            reason: "daemon tcp://project-a:2376 did not answer within 120s",
+        });
+        assert.deepStrictEqual(parseRunnerStatus("waiting-for-services\nattempt 1\n"), { state: "waiting-for-services", attempt: 1 });
+    });
+
+    it("treats anything but a complete status as not reported yet", () => {
+        for (const text of ["", "ok", "ok\n", "ok\nattempt\n", "ok\nattempt x\n", "up\nattempt 1\n", "okay\nattempt 1\n", "attempt 1\nok\n"]) {
+            assert.strictEqual(parseRunnerStatus(text), undefined, JSON.stringify(text));
+        }
+    });
+
+    it("calls ok and failed final, and nothing else", () => {
+        assert.deepStrictEqual(RUNNER_STATES.filter(isFinalRunnerState), ["ok", "failed"]);
+    });
+
+    it("makes the container healthy exactly when the runner reports ok", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-status-"));
+        try {
+            const file = path.join(dir, "it's status");
+            const healthy = (text: string | undefined) => {
+                fs.rmSync(file, { force: true });
+                if (text !== undefined) fs.writeFileSync(file, text);
+                return spawnSync("sh", ["-c", runnerHealthCommand(file)]).status === 0;
+            };
+            assert.strictEqual(healthy(formatRunnerStatus({ state: "ok", attempt: 2 })), true);
+            for (const state of RUNNER_STATES.filter((s) => s !== "ok")) {
+                assert.strictEqual(healthy(formatRunnerStatus({ state, attempt: 2, reason: "ok" })), false, state);
+            }
+            assert.strictEqual(healthy(undefined), false);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
