@@ -84,10 +84,16 @@ class HashCache {
 
 const cache = new HashCache(path.join(process.env.DIND_COMPOSE_HOME ?? path.join(os.homedir(), ".dind-compose"), "cache", "context-hashes.json"));
 
-/** sha256 over (relative path, content hash) of every file of `context` that the build would send. */
-export function contextFingerprint(context: string, dockerfile?: string): string {
+/**
+ * sha256 over (relative path, content hash) of every file of `context` that
+ * the build would send, or, given `sources` (the COPY/ADD sources of the
+ * Dockerfile, see lib/dockerfile.ts), of those files it can read: a path
+ * matching a source or lying under one, in Docker's pattern rules.
+ */
+export function contextFingerprint(context: string, dockerfile?: string, sources?: readonly string[]): string {
     const patterns = ignorePatterns(context, dockerfile);
     const ig = dockerignore({ ignorecase: false }).add(patterns);
+    const read = sources !== undefined ? dockerignore({ ignorecase: false }).add([...sources]) : undefined;
     // A directory can be skipped whole only when no exception pattern could bring a file under it back.
     const canPrune = !patterns.some((p) => p.startsWith("!"));
     const hash = createHash("sha256");
@@ -109,7 +115,7 @@ export function contextFingerprint(context: string, dockerfile?: string): string
                 walk(full, relPath);
                 continue;
             }
-            if (ig.ignores(relPath)) {
+            if (ig.ignores(relPath) || (read !== undefined && !read.ignores(relPath))) {
                 continue;
             }
             try {

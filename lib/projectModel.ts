@@ -13,7 +13,7 @@ import * as path from "path";
 import { contextFingerprint } from "./buildContext";
 import { canonicalJson } from "./compose";
 import { ComposeModel, dockerfiles, hostPaths, images, loadComposeModel, publishedPorts, services } from "./composeModel";
-import { baseImages } from "./dockerfile";
+import { baseImages, contextSources } from "./dockerfile";
 import { HostPathUse } from "./pathParity";
 
 export interface PublishedPort {
@@ -89,7 +89,8 @@ export function summarise(model: ComposeModel): ProjectModel {
 /**
  * The model, the contents of every file compose read (compose files, `.env`,
  * env_files...), of Dockerfiles and config/secret files, and a fingerprint of
- * each build context as the build would send it. Bind-mount sources are left
+ * each build context as the build would send it, narrowed to what the
+ * Dockerfile's COPY and ADD read when that can be told. Bind-mount sources are left
  * out on purpose: they are live, and a change in them needs no redeploy.
  */
 function digestOf(model: ComposeModel): string {
@@ -109,10 +110,16 @@ function digestOf(model: ComposeModel): string {
         const build = model.project.services[service].build;
         if (build !== undefined && path.isAbsolute(build.context) && isDirectory(build.context)) {
             const dockerfile = build.dockerfile !== undefined ? path.resolve(build.context, build.dockerfile) : undefined;
-            hash.update(`\0context\0${service}\0${contextFingerprint(build.context, dockerfile)}`);
+            const text = build.dockerfile_inline ?? readIfFile(dockerfile ?? path.join(build.context, "Dockerfile"));
+            const sources = text !== undefined ? contextSources(text) : undefined;
+            hash.update(`\0context\0${service}\0${contextFingerprint(build.context, dockerfile, sources)}`);
         }
     }
     return hash.digest("hex");
+}
+
+function readIfFile(p: string): string | undefined {
+    return isFile(p) ? fs.readFileSync(p, "utf8") : undefined;
 }
 
 function isFile(p: string): boolean {

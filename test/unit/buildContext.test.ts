@@ -51,3 +51,26 @@ describe("build context fingerprint, by content", () => {
         assert.notStrictEqual(contextFingerprint(dir), first);
     });
 });
+
+describe("build context fingerprint, narrowed to what the Dockerfile reads", () => {
+    it("counts files under or matching a COPY source and nothing else", () => {
+        const dir = tree({ "backend/www/index.html": "1", "backend/Dockerfile": "", "web/node_modules/.installed": "", "config/a.json": "{}", "config/b.txt": "" });
+        const sources = ["backend/www", "config/*.json"];
+        const first = contextFingerprint(dir, undefined, sources);
+        fs.writeFileSync(path.join(dir, "web/node_modules/.installed"), "written by a one-shot installer");
+        fs.writeFileSync(path.join(dir, "config/b.txt"), "not copied");
+        assert.strictEqual(contextFingerprint(dir, undefined, sources), first, "files the Dockerfile does not read");
+        fs.writeFileSync(path.join(dir, "backend/www/new.html"), "");
+        const added = contextFingerprint(dir, undefined, sources);
+        assert.notStrictEqual(added, first, "a new file under a copied directory");
+        fs.writeFileSync(path.join(dir, "config/a.json"), "{\"a\":1}");
+        assert.notStrictEqual(contextFingerprint(dir, undefined, sources), added, "a file matching a copied pattern");
+    });
+
+    it("still leaves out what .dockerignore excludes under a copied directory", () => {
+        const dir = tree({ ".dockerignore": "app/*.log\n", "app/main.js": "1", "app/debug.log": "" });
+        const first = contextFingerprint(dir, undefined, ["app"]);
+        fs.writeFileSync(path.join(dir, "app/debug.log"), "noise");
+        assert.strictEqual(contextFingerprint(dir, undefined, ["app"]), first);
+    });
+});
