@@ -25,6 +25,8 @@ export interface ComposeProjectArgs {
     readonly mirror?: RegistryMirrorRef;
     /** Host images to load into the daemon: image ID per reference. */
     readonly preload: Record<string, string>;
+    /** The stack's CA (it signs every route's certificate), handed to the services when the project opts in. */
+    readonly stackCaPem: pulumi.Input<string>;
     /** Bounded waits for the daemon and for compose. */
     readonly daemonSeconds: number;
     readonly composeSeconds: number;
@@ -86,6 +88,8 @@ export class ComposeProject extends pulumi.ComponentResource {
                 mounts: settings.mounts,
                 composeFiles: settings.compose.files,
                 profiles: settings.profiles,
+                envFiles: settings.envFiles,
+                stackCaPem: settings.trustStackCa ? args.stackCaPem : undefined,
                 environment: settings.environment,
                 composeDigest: settings.compose.digest,
                 services: settings.compose.services,

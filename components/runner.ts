@@ -18,6 +18,7 @@ import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "..
 import { RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
+import { stackCaOverride } from "../lib/stackCa";
 import { certDirUploads } from "./projectTls";
 
 export interface RunnerArgs {
@@ -41,6 +42,10 @@ export interface RunnerArgs {
     readonly composeFiles: string[];
     /** Compose profiles to activate (COMPOSE_PROFILES); none: the project's own .env decides. */
     readonly profiles?: string[];
+    /** Env files replacing the project's `.env` (COMPOSE_ENV_FILES). */
+    readonly envFiles?: string[];
+    /** The stack's CA, handed to every service through an override file applied after the project's own (lib/stackCa.ts). */
+    readonly stackCaPem?: pulumi.Input<string>;
     /** Extra variables for compose's interpolation, set in the runner's environment. */
     readonly environment?: Record<string, string>;
     /** Digest of the normalised compose model. */
@@ -67,8 +72,9 @@ export class Runner extends pulumi.ComponentResource {
             project: args.project,
             dockerHost: `tcp://${args.daemonHost}:${DAEMON_TLS_PORT}`,
             certPath: RUNNER_PATHS.certs,
-            composeFiles: args.composeFiles,
+            composeFiles: args.stackCaPem !== undefined ? [...args.composeFiles, RUNNER_PATHS.stackCaOverride] : args.composeFiles,
             profiles: args.profiles,
+            envFiles: args.envFiles,
             environment: args.environment,
             daemonSeconds: args.daemonSeconds,
             composeSeconds: args.composeSeconds,
@@ -94,6 +100,9 @@ export class Runner extends pulumi.ComponentResource {
                 uploads: [
                     { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
                     ...certDirUploads(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
+                    ...(args.stackCaPem !== undefined
+                        ? [{ file: RUNNER_PATHS.stackCaOverride, content: pulumi.output(args.stackCaPem).apply((pem) => stackCaOverride(args.services, pem)) }]
+                        : []),
                 ],
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",

@@ -87,6 +87,7 @@ export function buildStack(settings: Settings, host: HostFacts = realHost): Stac
                 networkName: edge.networkName,
                 mirror: mirror && { address: mirror.address, caCertPem: localCa.certPem },
                 preload: images,
+                stackCaPem: localCa.certPem,
                 daemonSeconds: settings.timeouts.daemonSeconds,
                 composeSeconds: settings.timeouts.composeSeconds,
             }),

@@ -34,6 +34,10 @@ export interface ProjectSettings {
     readonly profiles: string[];
     /** The environment compose interpolates from besides `.env`: HOME and the project's `environment`. */
     readonly environment: Record<string, string>;
+    /** Env files for interpolation instead of `.env` (compose's `--env-file`, COMPOSE_ENV_FILES), absolute. */
+    readonly envFiles: string[];
+    /** Hand the stack's CA to every service's containers through an override file the runner applies (opt-in). */
+    readonly trustStackCa: boolean;
     /** Every host path the project uses, mounted at its own path in daemon and runner. */
     readonly mounts: ParityMount[];
     /** Routes through the proxy, configured or derived from published ports. */
@@ -95,7 +99,7 @@ export class ConfigError extends Error {
 }
 
 const TOP_LEVEL_KEYS = ["projects", "proxy", "images", "preload", "mirror", "timeouts"];
-const PROJECT_KEYS = ["name", "path", "composeFile", "composeFiles", "profiles", "environment", "routes", "dockerPort"];
+const PROJECT_KEYS = ["name", "path", "composeFile", "composeFiles", "profiles", "environment", "envFiles", "trustStackCa", "routes", "dockerPort"];
 /** Compose's own rules for profile names and environment variable names. */
 const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -366,6 +370,14 @@ function isDirectory(dir: string): boolean {
     }
 }
 
+function isFile(file: string): boolean {
+    try {
+        return fs.statSync(file).isFile();
+    } catch {
+        return false;
+    }
+}
+
 function projectsAt(
     value: unknown,
     projectRoot: string,
@@ -409,6 +421,7 @@ function projectsAt(
 
         let compose: ProjectModel | undefined;
         let dir = "";
+        let envFiles: string[] = [];
         const profiles = stringListAt(raw.profiles, `${where}.profiles`, PROFILE_NAME, 'profile names such as "tools"', problems);
         const environment = environmentAt(raw.environment, `${where}.environment`, problems);
         if (raw.path === undefined || raw.path === "") {
@@ -418,6 +431,7 @@ function projectsAt(
         } else {
             dir = path.resolve(projectRoot, raw.path);
             const files = isDirectory(dir) ? composeFilesAt(raw, dir, where, problems) : undefined;
+            envFiles = isDirectory(dir) ? envFilesAt(raw.envFiles, dir, `${where}.envFiles`, problems) : [];
             if (!isDirectory(dir)) {
                 problems.push(
                     `${where}.path: ${shown(raw.path)} does not exist or is not a directory (relative paths are resolved from the directory holding Pulumi.yaml, ${projectRoot})`,
@@ -426,7 +440,7 @@ function projectsAt(
                 try {
                     // Our own reading first: it names file and line for YAML errors, which compose's loader does not.
                     files.forEach((file) => readComposeProject(dir, file));
-                    compose = readProjectModel({ dir, files, projectName: name, profiles, env: environment });
+                    compose = readProjectModel({ dir, files, projectName: name, profiles, env: environment, envFiles });
                 } catch (err) {
                     if (err instanceof ComposeError) {
                         problems.push(`${where}: ${err.message}`);
@@ -452,6 +466,10 @@ function projectsAt(
                 problems.push(`${where}: service ${JSON.stringify(port.service)} publishes port ${port.published}, which is not a port number from 1 to 65535; fix the compose file`);
             }
         }
+        const trustStackCa = raw.trustStackCa ?? false;
+        if (typeof trustStackCa !== "boolean") {
+            problems.push(`${where}.trustStackCa: ${JSON.stringify(raw.trustStackCa)} must be true or false`);
+        }
         const dockerPort = raw.dockerPort === undefined ? undefined : portAt(raw.dockerPort, 0, `${where}.dockerPort`, problems);
         const routes =
             raw.routes === undefined
@@ -468,7 +486,7 @@ function projectsAt(
             }
         }
         if (problems.length === before && compose !== undefined) {
-            projects.push({ name, dir, compose, profiles, environment, mounts, routes, dockerPort });
+            projects.push({ name, dir, compose, profiles, environment, envFiles, trustStackCa: trustStackCa === true, mounts, routes, dockerPort });
         }
     });
     return projects;
@@ -516,6 +534,33 @@ function composeFilesAt(raw: Record<string, unknown>, dir: string, where: string
         }
     });
     return files.length === listed.length ? files : undefined;
+}
+
+/**
+ * `envFiles`: files compose interpolates from instead of the project's `.env`
+ * (as `docker compose --env-file a --env-file b`), relative to the project
+ * directory or absolute; each must exist, as compose requires.
+ */
+function envFilesAt(value: unknown, dir: string, at: string, problems: string[]): string[] {
+    if (value === undefined) {
+        return [];
+    }
+    if (!Array.isArray(value) || value.length === 0 || value.some((f) => typeof f !== "string" || f === "")) {
+        problems.push(`${at}: must be a list of env file names relative to the project directory, e.g. [".env.dev"]`);
+        return [];
+    }
+    const files: string[] = [];
+    (value as string[]).forEach((name, i) => {
+        const file = path.resolve(dir, name);
+        if (file.includes(",")) {
+            problems.push(`${at}[${i}]: ${shown(name)} contains ',', which separates files in COMPOSE_ENV_FILES; rename the file`);
+        } else if (!isFile(file)) {
+            problems.push(`${at}[${i}]: ${shown(name)} does not exist in ${dir}; give an env file relative to the project directory`);
+        } else if (!files.includes(file)) {
+            files.push(file);
+        }
+    });
+    return files;
 }
 
 /** An http(s) URL without credentials, query or fragment. */

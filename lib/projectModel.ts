@@ -49,6 +49,8 @@ export interface ProjectModelRequest {
     readonly profiles: readonly string[];
     /** The environment compose interpolates from (besides `.env`), as the runner gets it. */
     readonly env: Readonly<Record<string, string>>;
+    /** Env files replacing `.env` (compose's `--env-file`), absolute. */
+    readonly envFiles?: readonly string[];
 }
 
 export function readProjectModel(request: ProjectModelRequest): ProjectModel {
@@ -59,6 +61,7 @@ export function readProjectModel(request: ProjectModelRequest): ProjectModel {
         projectName: request.projectName,
         profiles: request.profiles,
         env: request.env,
+        envFiles: request.envFiles,
     });
     return summarise(model);
 }

@@ -17,6 +17,8 @@ export const RUNNER_PATHS = {
     script: "/usr/local/bin/dind-compose-runner",
     /** The client certificate directory (DOCKER_CERT_PATH). */
     certs: "/certs/client",
+    /** The override file handing the stack's CA to every service (`trustStackCa`), last in COMPOSE_FILE. */
+    stackCaOverride: "/etc/dind-compose/stack-ca.compose.yaml",
 } as const;
 
 /** What lib/runner.sh reads. */
@@ -38,6 +40,8 @@ export const COMPOSE_ENV = {
     files: "COMPOSE_FILE",
     /** Active profiles, ','-separated. */
     profiles: "COMPOSE_PROFILES",
+    /** Env files for interpolation instead of `.env`, ','-separated (compose's `--env-file`). */
+    envFiles: "COMPOSE_ENV_FILES",
 } as const;
 
 /** What the Docker CLI reads: which daemon, over verified TLS, with which client certificate. */
@@ -56,6 +60,8 @@ export interface RunnerEnvironmentArgs {
     /** Compose files, absolute paths (the project is mounted at its host path). */
     readonly composeFiles: readonly string[];
     readonly profiles?: readonly string[];
+    /** Env files replacing `.env`, absolute paths. */
+    readonly envFiles?: readonly string[];
     /** Extra variables for compose's interpolation. */
     readonly environment?: Readonly<Record<string, string>>;
     readonly daemonSeconds: number;
@@ -83,6 +89,11 @@ export function runnerEnvironment(args: RunnerEnvironmentArgs): Record<string, s
         }
         if (file.includes(":")) {
             problems.push(`compose file ${file} contains ':', which separates files in ${COMPOSE_ENV.files}`);
+        }
+    }
+    for (const file of args.envFiles ?? []) {
+        if (!path.isAbsolute(file) || file.includes(",")) {
+            problems.push(`env file ${file} must be an absolute path without ','`);
         }
     }
     for (const profile of args.profiles ?? []) {
@@ -121,6 +132,9 @@ export function runnerEnvironment(args: RunnerEnvironmentArgs): Record<string, s
     };
     if (args.profiles && args.profiles.length > 0) {
         env[COMPOSE_ENV.profiles] = args.profiles.join(",");
+    }
+    if (args.envFiles && args.envFiles.length > 0) {
+        env[COMPOSE_ENV.envFiles] = args.envFiles.join(",");
     }
     return env;
 }

@@ -24,8 +24,9 @@ const STACK = "compat";
 const STACK_LABEL = "dind-compose.stack";
 const HTTP = 28080;
 const HTTPS = 28443;
-/** Host images the fixtures name: an untagged one and one of another registry, both the local busybox. */
-const HOST_TAGS = ["dind-compose-test/httpd:latest", "ghcr.io/dind-compose-test/tool:1"];
+/** Host images the fixtures name, an untagged one and one of another registry, as tags of local images (the tool: Debian, with openssl). */
+const HOST_IMAGES: Record<string, string> = { "dind-compose-test/httpd:latest": IMAGES.busybox.tag, "ghcr.io/dind-compose-test/tool:1": IMAGES.runner.tag };
+const HOST_TAGS = Object.keys(HOST_IMAGES);
 
 const timings: Record<string, number> = {};
 
@@ -46,7 +47,7 @@ describe("compose compatibility: real layouts run unmodified", function () {
         doc.config = {
             "dind-compose:projects": [
                 { name: "writeup", path: "./fixtures/writeup" },
-                { name: "monorepo", path: "./fixtures/monorepo/deploy" },
+                { name: "monorepo", path: "./fixtures/monorepo/deploy", trustStackCa: true },
             ],
             "dind-compose:proxy": { httpPort: HTTP, httpsPort: HTTPS },
             "dind-compose:mirror": { enabled: false },
@@ -71,8 +72,8 @@ describe("compose compatibility: real layouts run unmodified", function () {
         for (const port of [HTTP, HTTPS]) {
             assert.ok(await portIsFree(port), `host port ${port}, which the compat stack needs, is already in use on 127.0.0.1`);
         }
-        for (const tag of HOST_TAGS) {
-            must("docker", ["tag", IMAGES.busybox.tag, tag]);
+        for (const [tag, image] of Object.entries(HOST_IMAGES)) {
+            must("docker", ["tag", image, tag]);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-compat-"));
         for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
@@ -136,6 +137,19 @@ describe("compose compatibility: real layouts run unmodified", function () {
         assert.strictEqual(url, `http://monorepo.localhost:${HTTP}/`);
         const fetched = inner("writeup", ["exec", "writeup-front-1", "wget", "-qO-", url]).stdout;
         assert.ok(fetched.includes("monorepo api v1"), fetched);
+    });
+
+    it("hands the stack CA to a project that opts in (trustStackCa), so OpenSSL clients inside verify the stack's HTTPS", () => {
+        const verify = inner("monorepo", [
+            "exec",
+            "monorepo-client-1",
+            "sh",
+            "-c",
+            `openssl s_client -connect monorepo.localhost:${HTTPS} -servername monorepo.localhost -verify_return_error </dev/null 2>&1`,
+        ]).stdout;
+        assert.match(verify, /Verify return code: 0 \(ok\)/, verify);
+        assert.strictEqual(inner("monorepo", ["exec", "monorepo-client-1", "printenv", "NODE_EXTRA_CA_CERTS"]).stdout.trim(), "/etc/ssl/certs/dind-compose-ca.pem");
+        assert.notStrictEqual(run("docker", ["exec", names("writeup").daemon, "docker", "exec", "writeup-front-1", "ls", "/etc/ssl/certs/dind-compose-ca.pem"]).code, 0, "a project that does not opt in gets nothing");
     });
 
     it("is idempotent: a preview right after up plans nothing", () => {

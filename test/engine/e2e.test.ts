@@ -271,7 +271,7 @@ describe("end to end: the example environment", function () {
         const output = failed.stdout + failed.stderr;
         assert.notStrictEqual(failed.code, 0, "pulumi up must fail");
         // The error names the project and carries compose's own reason.
-        assert.match(output, /error: project project-b: docker compose up exited with \d+/);
+        assert.match(output, /error: project project-b: docker compose up exited with code \d+/);
         assert.match(output, /unable to prepare context: path ".*no-such-directory" not found/);
         timings["failing up (broken compose)"] = failed.seconds;
         assert.ok((await body("a.project.localhost")).includes("project-a backend"), "project-a keeps serving");

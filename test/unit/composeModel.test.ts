@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -16,7 +15,6 @@ import {
     publishedPorts,
     services,
 } from "../../lib/composeModel";
-import * as catalogue from "../../lib/image-versions.json";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "compose");
 
@@ -128,13 +126,8 @@ describe("compose model: pure functions over the normalised JSON", () => {
     });
 });
 
+// Needs the tool scripts/compose-model.sh builds (provision.sh runs it); without it each test fails naming that script.
 describe("compose model: compose's own loader (dind-compose-model)", function () {
-    before(function () {
-        if (findComposeModelTool() === undefined) {
-            console.log("      (dind-compose-model is not installed: run scripts/compose-model.sh; skipping)");
-            this.skip();
-        }
-    });
 
     it("reads a build with context ./ and a Dockerfile in a subdirectory, and a relative bind mount", () => {
         const dir = fixture("build-context");
@@ -296,51 +289,6 @@ describe("compose model: compose's own loader (dind-compose-model)", function ()
         );
     });
 
-    it("answers in well under a second per call", () => {
-        const dir = fixture("monorepo");
-        const runs = 10;
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < runs; i++) {
-            loadComposeModel({ cwd: dir, files: [path.join(dir, "deploy", "compose.yaml")] });
-        }
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6 / runs;
-        console.log(`      (${ms.toFixed(1)} ms per call)`);
-        assert.ok(ms < 500, `${ms} ms per call`);
-    });
-
-    describe("equals the runner's `docker compose config --format json`", function () {
-        const runner = catalogue.runner.tag;
-        before(function () {
-            try {
-                execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", runner], { stdio: "ignore", timeout: 10_000 });
-            } catch {
-                console.log(`      (no Docker engine or no ${runner} image here; skipping)`);
-                this.skip();
-            }
-        });
-
-        const cases: { name: string; fixture: string; cwd?: string; args: string[] }[] = [
-            { name: "build context ./", fixture: "build-context", args: [] },
-            { name: "monorepo with a profile", fixture: "monorepo", cwd: "deploy", args: ["--profile", "tools"] },
-            { name: "two -f files", fixture: "override", args: ["-f", "compose.yaml", "-f", "compose.ports.yaml"] },
-            { name: "extends, label_file, configs, secrets", fixture: "paths", args: ["-p", "paths"] },
-        ];
-        for (const c of cases) {
-            it(c.name, function () {
-                this.timeout(60_000);
-                const dir = fixture(c.fixture);
-                const cwd = path.join(dir, c.cwd ?? "");
-                const printed = execFileSync(
-                    "docker",
-                    ["run", "--rm", "--network", "none", "-v", `${dir}:${dir}:ro`, "-w", cwd, "--entrypoint", "docker", runner, "compose", ...c.args, "config", "--format", "json"],
-                    { encoding: "utf8", timeout: 50_000 },
-                );
-                const flag = (name: string) => c.args.flatMap((a, i) => (a === name ? [c.args[i + 1]] : []));
-                const m = loadComposeModel({ cwd, files: flag("-f"), profiles: flag("--profile"), projectName: flag("-p")[0] });
-                assert.deepStrictEqual(m.project, JSON.parse(printed.replace(/\$\$/g, "$")));
-            });
-        }
-    });
 });
 
 describe("compose model: a missing tool", () => {

@@ -117,7 +117,7 @@ describe("stack configuration", () => {
         assert.deepStrictEqual(found, [
             "dind-compose:proxi: unknown key; the keys are dind-compose:projects, dind-compose:proxy, dind-compose:images, dind-compose:preload, dind-compose:mirror, dind-compose:timeouts",
             "dind-compose:proxy.bind: unknown key; the keys here are bindAddress, httpPort, httpsPort, domains",
-            "dind-compose:projects[0].rotues: unknown key; the keys here are name, path, composeFile, composeFiles, profiles, environment, routes, dockerPort",
+            "dind-compose:projects[0].rotues: unknown key; the keys here are name, path, composeFile, composeFiles, profiles, environment, envFiles, routes, dockerPort",
         ]);
     });
 
@@ -316,6 +316,33 @@ describe("stack configuration", () => {
         assert.strictEqual(p.environment.API_PORT, "8081");
         const withoutProfile = validateSettings({ projects: [{ name: "p", path: dir }] }, "dev", root).projects[0];
         assert.deepStrictEqual(withoutProfile.compose.services, ["api"]);
+    });
+
+    it("interpolates from envFiles instead of .env, as compose --env-file does, and digests them", () => {
+        const dir = tempDir({
+            "compose.yaml": "services:\n  api:\n    image: busybox:1.37\n    ports: ['${API_PORT:-1}:80']\n",
+            ".env": "API_PORT=7000\n",
+            "env/dev.env": "API_PORT=7001\n",
+        });
+        const withDotEnv = validateSettings({ projects: [{ name: "p", path: dir }] }, "dev", root).projects[0];
+        assert.deepStrictEqual(withDotEnv.routes, [{ host: "p.localhost", port: 7000 }]);
+        assert.deepStrictEqual(withDotEnv.envFiles, []);
+        const read = () => validateSettings({ projects: [{ name: "p", path: dir, envFiles: ["env/dev.env"] }] }, "dev", root).projects[0];
+        const p = read();
+        assert.deepStrictEqual(p.routes, [{ host: "p.localhost", port: 7001 }]);
+        assert.deepStrictEqual(p.envFiles, [path.join(dir, "env/dev.env")]);
+        assert.ok(p.mounts.some((m) => (dir + "/env/dev.env").startsWith(m.source)), "the env file is mounted at its own path");
+        fs.writeFileSync(path.join(dir, "env/dev.env"), "API_PORT=7001\nOTHER=1\n");
+        assert.notStrictEqual(read().compose.digest, p.compose.digest, "an edit of an env file shows as a change");
+    });
+
+    it("names the key for a bad envFiles entry", () => {
+        const dir = tempDir({ "compose.yaml": "services:\n  api:\n    image: busybox:1.37\n", "a,b.env": "" });
+        const found = problems({ projects: [{ name: "p", path: dir, envFiles: ["missing.env", "a,b.env", 3] }] });
+        assert.ok(found.some((p) => /projects\[0\] \(project "p"\)\.envFiles: must be a list of env file names/.test(p)), found.join("\n"));
+        const found2 = problems({ projects: [{ name: "p", path: dir, envFiles: ["missing.env", "a,b.env"] }] });
+        assert.ok(found2.some((p) => /\.envFiles\[0\]: missing\.env does not exist in /.test(p)), found2.join("\n"));
+        assert.ok(found2.some((p) => /\.envFiles\[1\]: a,b\.env contains ','/.test(p)), found2.join("\n"));
     });
 
     it("names the key for bad compose options", () => {

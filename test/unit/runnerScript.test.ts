@@ -556,6 +556,13 @@ describe("runner environment", () => {
         assert.strictEqual(env[DOCKER_CLIENT_ENV.certPath], "/certs/client");
     });
 
+    it("passes envFiles as COMPOSE_ENV_FILES, and refuses a relative one", () => {
+        const base = { project: "p", dockerHost: "tcp://p:2376", composeFiles: ["/srv/p/compose.yaml"], daemonSeconds: 60, composeSeconds: 60 };
+        assert.strictEqual(runnerEnvironment({ ...base, envFiles: ["/srv/p/a.env", "/srv/p/b.env"] }).COMPOSE_ENV_FILES, "/srv/p/a.env,/srv/p/b.env");
+        assert.strictEqual(runnerEnvironment(base).COMPOSE_ENV_FILES, undefined);
+        assert.throws(() => runnerEnvironment({ ...base, envFiles: ["a.env"] }), /project p: env file a\.env must be an absolute path/);
+    });
+
     it("leaves COMPOSE_PROFILES to the project's .env when no profile is given", () => {
         assert.ok(!(COMPOSE_ENV.profiles in runnerEnvironment(base)));
     });
