@@ -3,6 +3,8 @@
 // for reading, and as the engine would see them) and the options the engine
 // would be told (deleteBeforeReplace, dependencies).
 
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackOutputs, buildStack } from "../../components/stack";
 import { Settings } from "../../lib/config";
@@ -37,13 +39,19 @@ function reveal(value: any): any {
     return value;
 }
 
+/** A real certificate (parsers need one) marked with the CA's resource name; PEM readers skip the text before it. */
+const MOCK_CA_PEM = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tls", "mock-ca.pem"), "utf8");
+export function mockCaCert(name: string): string {
+    return `CA-CERT(${name})\n${MOCK_CA_PEM}`;
+}
+
 /** Outputs the providers would compute, made recognisable so tests can follow them through the graph. */
 function computedState(type: string, name: string, inputs: any): Record<string, unknown> {
     switch (type) {
         case "tls:index/privateKey:PrivateKey":
             return { privateKeyPem: `KEY(${name})`, publicKeyPem: `PUB(${name})` };
         case "tls:index/selfSignedCert:SelfSignedCert":
-            return { certPem: `CA-CERT(${name})` };
+            return { certPem: mockCaCert(name) };
         case "tls:index/certRequest:CertRequest":
             return { certRequestPem: `CSR(${name})` };
         case "tls:index/locallySignedCert:LocallySignedCert":

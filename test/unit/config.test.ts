@@ -117,7 +117,7 @@ describe("stack configuration", () => {
         assert.deepStrictEqual(found, [
             "dind-compose:proxi: unknown key; the keys are dind-compose:projects, dind-compose:proxy, dind-compose:images, dind-compose:preload, dind-compose:mirror, dind-compose:timeouts",
             "dind-compose:proxy.bind: unknown key; the keys here are bindAddress, httpPort, httpsPort, domains",
-            "dind-compose:projects[0].rotues: unknown key; the keys here are name, path, composeFile, composeFiles, profiles, environment, envFiles, routes, dockerPort",
+            "dind-compose:projects[0].rotues: unknown key; the keys here are name, path, composeFile, composeFiles, profiles, environment, envFiles, trustStackCa, routes, dockerPort",
         ]);
     });
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import { Settings, validateSettings } from "../../lib/config";
 import { DEFAULT_IMAGES } from "../../lib/images";
 import { projectNames, stackNames } from "../../lib/names";
-import { Graph, Registered, buildGraph, isSecretValue } from "../support/mockGraph";
+import { Graph, Registered, buildGraph, isSecretValue, mockCaCert } from "../support/mockGraph";
 
 const root = path.resolve(__dirname, "../..");
 const projects = ["project-a", "project-b"];
@@ -55,7 +55,7 @@ describe("resource graph: a stack with every default", function () {
             assert.ok(cas.includes(`${p}-tls-ca-cert`), `${p} has no CA of its own: ${cas}`);
             const runner = container(g, dev(p).runner);
             const ca = upload(runner, "/certs/client/ca.pem");
-            assert.strictEqual(ca, `CA-CERT(${p}-tls-ca-cert)`);
+            assert.strictEqual(ca, mockCaCert(`${p}-tls-ca-cert`));
             assert.strictEqual(upload(runner, "/certs/client/cert.pem"), `CERT(${p}-tls-client-cert; signed by ${ca})`);
             const other = projects.find((o) => o !== p)!;
             assert.ok(!upload(runner, "/certs/client/cert.pem").includes(other));
@@ -65,7 +65,7 @@ describe("resource graph: a stack with every default", function () {
     it("gives each daemon a server certificate from its project's CA for its alias, localhost and 127.0.0.1", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
-            assert.strictEqual(upload(daemon, "/certs/server/cert.pem"), `CERT(${p}-tls-server-cert; signed by CA-CERT(${p}-tls-ca-cert))`);
+            assert.strictEqual(upload(daemon, "/certs/server/cert.pem"), `CERT(${p}-tls-server-cert; signed by ${mockCaCert(`${p}-tls-ca-cert`)})`);
             const csr = named(g, `${p}-tls-server-csr`);
             assert.deepStrictEqual(csr.inputs.dnsNames, [p, "localhost"]);
             assert.deepStrictEqual(csr.inputs.ipAddresses, ["127.0.0.1"]);
@@ -199,7 +199,7 @@ describe("resource graph: a stack with every default", function () {
         }
         const csr = named(g, "proxy-tls-csr");
         assert.deepStrictEqual(csr.inputs.dnsNames, ["localhost", ...Object.keys(expected).sort()]);
-        assert.strictEqual(upload(proxy, "/etc/nginx/certs/proxy.crt"), "CERT(proxy-tls-cert; signed by CA-CERT(local-ca-cert))");
+        assert.strictEqual(upload(proxy, "/etc/nginx/certs/proxy.crt"), `CERT(proxy-tls-cert; signed by ${mockCaCert("local-ca-cert")})`);
         assert.strictEqual(proxy.inputs.stopSignal, "SIGQUIT");
     });
 
@@ -207,12 +207,12 @@ describe("resource graph: a stack with every default", function () {
         const mirror = container(g, stackNames("dev").mirror);
         assert.ok(mirror.inputs.envs.includes("REGISTRY_HTTP_TLS_CERTIFICATE=/certs/mirror.crt"));
         assert.ok(mirror.inputs.envs.some((e: string) => e.startsWith("REGISTRY_PROXY_REMOTEURL=")), "proxy mode refuses pushes");
-        assert.strictEqual(upload(mirror, "/certs/mirror.crt"), "CERT(mirror-tls-cert; signed by CA-CERT(local-ca-cert))");
+        assert.strictEqual(upload(mirror, "/certs/mirror.crt"), `CERT(mirror-tls-cert; signed by ${mockCaCert("local-ca-cert")})`);
         assert.match(mirror.inputs.healthcheck.tests.join(" "), /:1388 /);
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
             assert.ok(daemon.inputs.command.includes("--registry-mirror=https://mirror:5000"));
-            assert.strictEqual(upload(daemon, "/etc/docker/certs.d/mirror:5000/ca.crt"), "CA-CERT(local-ca-cert)");
+            assert.strictEqual(upload(daemon, "/etc/docker/certs.d/mirror:5000/ca.crt"), mockCaCert("local-ca-cert"));
             assert.ok(!daemon.inputs.command.some((a: string) => a.includes("insecure-registr")));
         }
         assert.deepStrictEqual(ofType(g, "RegistryImage:RegistryImage"), [], "nothing is pushed anywhere");
@@ -279,6 +279,20 @@ describe("resource graph: variants", function () {
                 seen.set(r.inputs.name, stack);
             }
         }
+    });
+
+    it("with trustStackCa on one project: its runner applies the stack-CA override last, the other's does not", async () => {
+        const g = await buildGraph(settings({ projects: [{ ...exampleProjects[0], trustStackCa: true }, exampleProjects[1]] }));
+        const override = "/etc/dind-compose/stack-ca.compose.yaml";
+        const trusting = container(g, projectNames("dev", "project-a").runner);
+        const composeFile = trusting.inputs.envs.find((e: string) => e.startsWith("COMPOSE_FILE="));
+        assert.ok(composeFile.endsWith(`:${override}`), composeFile);
+        const text = upload(trusting, override);
+        assert.ok(text.includes("CA-CERT(local-ca-cert)"), "the stack's CA, which signs the routes' certificates");
+        assert.ok(text.includes("NODE_EXTRA_CA_CERTS"));
+        const other = container(g, projectNames("dev", "project-b").runner);
+        assert.ok(!other.inputs.envs.some((e: string) => e.includes(override)));
+        assert.ok(!(other.inputs.uploads ?? []).some((u: any) => u.file === override));
     });
 
     it("without host images to preload: the daemon gets none and compose pulls as usual", async () => {
