@@ -1,0 +1,253 @@
+// The dev-loop benchmark (issue "A fast dev loop"): one generated workload,
+// three ways, side by side in one run, printing each figure and each ratio.
+//
+//   reference  the write-up's pattern as one outer `docker compose`: per
+//              project a dind daemon (plain TCP, no TLS) and a compose
+//              container driving it, and one nginx routing by host name;
+//   floor      a one-resource TypeScript Pulumi program: its no-op `up` is
+//              what any Pulumi program pays, with the same CLI and plugins;
+//   dind-compose  this program, on its own stack and high ports, mirror off.
+//
+// The workload: N projects, each a busybox httpd built from its Dockerfile,
+// serving a relative bind mount, publishing 3000. Traffic goes to 127.0.0.1
+// only. Everything it creates is removed at the end, also when a step fails.
+//
+//   npx tsx bench/bench.ts [--projects N] [--scaling]
+//
+// --scaling also times dind-compose's cold up for 1 and 8 projects.
+
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { IMAGES } from "../lib/images";
+import { projectNames } from "../lib/names";
+import { get, waitFor } from "../test/support/http";
+import { PulumiWorkspace, must, removeLabelled, repoRoot, run } from "../test/support/pulumiCli";
+
+const OUTER_PROJECT = "dcbench-outer";
+const OUTER_PORT = 29180;
+const STACK = "bench";
+const HTTP = 29080;
+const HTTPS = 29443;
+
+const args = process.argv.slice(2);
+const projectCount = Number(args[args.indexOf("--projects") + 1] ?? 2) || 2;
+const scaling = args.includes("--scaling");
+
+const figures: [string, number][] = [];
+function record(what: string, seconds: number): number {
+    figures.push([what, seconds]);
+    console.log(`  ${what.padEnd(44)} ${seconds.toFixed(1)} s`);
+    return seconds;
+}
+const seconds = (started: number) => (Date.now() - started) / 1000;
+const hosts = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
+
+/** N compose projects under `dir`: a Dockerfile build, a relative bind mount, port 3000. */
+function generateWorkload(dir: string, n: number): void {
+    for (const name of hosts(n)) {
+        const p = path.join(dir, name);
+        fs.mkdirSync(path.join(p, "www"), { recursive: true });
+        fs.writeFileSync(path.join(p, "Dockerfile"), `FROM ${IMAGES.busybox.tag}\nCMD ["httpd", "-f", "-p", "3000", "-h", "/www"]\n`);
+        fs.writeFileSync(path.join(p, "www", "index.html"), `bench ${name}\n`);
+        fs.writeFileSync(
+            path.join(p, "compose.yaml"),
+            `services:\n  web:\n    build: .\n    ports: ["3000:3000"]\n    volumes: ["./www:/www:ro"]\n    init: true\n`,
+        );
+    }
+}
+
+async function allAnswer(port: number, names: string[], suffix: string, timeout = 600): Promise<void> {
+    await waitFor(`every project on port ${port}`, timeout, async () => {
+        for (const name of names) {
+            const res = await get(`${name}${suffix}`, { port, timeoutMs: 2000 });
+            if (res.status !== 200 || !res.body.includes(`bench ${name}`)) {
+                return false;
+            }
+        }
+        return true;
+    });
+}
+
+/** The reference: the write-up's pattern as one outer compose project. */
+function outerCompose(workload: string, n: number, imagesTar: string): string {
+    const services: string[] = [];
+    const volumes: string[] = [];
+    const servers: string[] = [];
+    for (const name of hosts(n)) {
+        const dir = path.join(workload, name);
+        services.push(
+            `  dind-${name}:\n    image: ${IMAGES.daemon.tag}\n    privileged: true\n    command: ["dockerd", "--host=tcp://0.0.0.0:2375", "--tls=false"]\n` +
+                `    volumes: ["${workload}:${workload}", "dind-${name}:/var/lib/docker"]\n`,
+            `  compose-${name}:\n    image: ${IMAGES.runner.tag}\n    environment: { DOCKER_HOST: "tcp://dind-${name}:2375" }\n    working_dir: ${dir}\n` +
+                `    volumes: ["${workload}:${workload}", "${imagesTar}:/images.tar:ro"]\n` +
+                `    entrypoint: ["sh", "-c", "until docker info >/dev/null 2>&1; do sleep 0.2; done; docker load -q -i /images.tar && docker compose up -d --build"]\n`,
+        );
+        volumes.push(`  dind-${name}:\n`);
+        servers.push(`server { listen 80; server_name ${name}.localhost; location / { proxy_pass http://dind-${name}:3000; } }`);
+    }
+    const conf = path.join(path.dirname(imagesTar), "nginx.conf");
+    fs.writeFileSync(conf, `resolver 127.0.0.11 valid=1s;\n${servers.join("\n")}\n`);
+    services.push(`  nginx:\n    image: ${IMAGES.proxy.tag}\n    ports: ["127.0.0.1:${OUTER_PORT}:80"]\n    volumes: ["${conf}:/etc/nginx/conf.d/default.conf:ro"]\n`);
+    return `name: ${OUTER_PROJECT}\nservices:\n${services.join("")}volumes:\n${volumes.join("")}`;
+}
+
+function writeStackConfig(ws: PulumiWorkspace, workload: string, n: number): void {
+    const projects = hosts(n).map((name) => `    - name: ${name}\n      path: ${path.join(workload, name)}`).join("\n");
+    fs.writeFileSync(
+        path.join(ws.dir, `Pulumi.${STACK}.yaml`),
+        `config:\n  dind-compose:projects:\n${projects}\n  dind-compose:proxy:\n    httpPort: ${HTTP}\n    httpsPort: ${HTTPS}\n  dind-compose:mirror:\n    enabled: false\n`,
+    );
+}
+
+function programCopy(dir: string): void {
+    for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
+        fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+}
+
+function floorProgram(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: dcbench-floor\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "index.ts"), 'import * as tls from "@pulumi/tls";\nexport const key = new tls.PrivateKey("k", { algorithm: "ECDSA" }).id;\n');
+    fs.copyFileSync(path.join(repoRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(dir, "package.json"));
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+}
+
+function memoryMiB(container: string): number {
+    const usage = must("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", container]).stdout.trim().split("/")[0].trim();
+    const match = /^([\d.]+)\s*([KMG]i?B)$/.exec(usage);
+    if (match === null) {
+        return NaN;
+    }
+    const factor: Record<string, number> = { KiB: 1 / 1024, MiB: 1, GiB: 1024, kB: 1 / 1024, MB: 1, GB: 1024 };
+    return Number(match[1]) * (factor[match[2]] ?? NaN);
+}
+
+async function dindComposeCold(root: string, n: number, label: string): Promise<PulumiWorkspace> {
+    const workload = path.join(root, `workload-${n}`);
+    generateWorkload(workload, n);
+    const dir = path.join(root, `program-${n}`);
+    fs.mkdirSync(dir);
+    programCopy(dir);
+    const ws = new PulumiWorkspace(dir, STACK);
+    ws.initStack();
+    writeStackConfig(ws, workload, n);
+    const started = Date.now();
+    ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+    await allAnswer(HTTP, hosts(n), ".localhost");
+    record(label, seconds(started));
+    return ws;
+}
+
+async function main(): Promise<void> {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "dc-bench-")));
+    console.log(`dind-compose bench: ${projectCount} projects, ${os.cpus().length} cores, ${new Date().toISOString()} (work in ${root})`);
+    const workload = path.join(root, "workload");
+    generateWorkload(workload, projectCount);
+    const imagesTar = path.join(root, "images.tar");
+    must("docker", ["save", "-o", imagesTar, IMAGES.busybox.tag]);
+    const outerFile = path.join(root, "outer.compose.yaml");
+    fs.writeFileSync(outerFile, outerCompose(workload, projectCount, imagesTar));
+    let ws: PulumiWorkspace | undefined;
+    let floor: PulumiWorkspace | undefined;
+    const extra: PulumiWorkspace[] = [];
+    try {
+        console.log("reference (outer docker compose):");
+        let started = Date.now();
+        must("docker", ["compose", "-f", outerFile, "up", "-d"], { timeoutSeconds: 600 });
+        await allAnswer(OUTER_PORT, hosts(projectCount), ".localhost");
+        const outerCold = record("cold up, to every URL answering", seconds(started));
+        started = Date.now();
+        must("docker", ["compose", "-f", outerFile, "down", "-v"], { timeoutSeconds: 600 });
+        const outerDown = record("down -v", seconds(started));
+
+        console.log("Pulumi floor (one-resource TypeScript program):");
+        floor = new PulumiWorkspace(path.join(root, "floor"), "floor");
+        floorProgram(floor.dir);
+        floor.initStack();
+        floor.mustPulumi(["up", "--yes", "--skip-preview"]);
+        const floorNoop = record("no-op up", floor.mustPulumi(["up", "--yes", "--skip-preview"]).seconds);
+
+        console.log("dind-compose:");
+        removeLabelled("dind-compose.stack", STACK);
+        const dir = path.join(root, "program");
+        fs.mkdirSync(dir);
+        programCopy(dir);
+        ws = new PulumiWorkspace(dir, STACK);
+        ws.initStack();
+        writeStackConfig(ws, workload, projectCount);
+        started = Date.now();
+        ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+        await allAnswer(HTTP, hosts(projectCount), ".localhost");
+        const cold = record("cold up, to every URL answering", seconds(started));
+        const noop = record("no-op up", ws.mustPulumi(["up", "--yes", "--skip-preview"]).seconds);
+
+        // Edit one project's compose file; time until the change is live. Then the hand re-up it is held to.
+        const p1 = path.join(workload, "p1", "compose.yaml");
+        fs.appendFileSync(p1, "    environment: [BENCH_EDIT=1]\n");
+        started = Date.now();
+        ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+        await allAnswer(HTTP, ["p1"], ".localhost");
+        const edit = record("edit one compose file -> live", seconds(started));
+        const inner = projectNames(STACK, "p1");
+        const live = must("docker", ["exec", inner.daemon, "docker", "inspect", "-f", "{{.Config.Env}}", "p1-web-1"]).stdout;
+        if (!live.includes("BENCH_EDIT=1")) {
+            throw new Error(`the edit is not live after up: ${live}`);
+        }
+        const hand = record("hand re-up in that daemon (compose up -d --build --force-recreate)", must("docker", ["exec", inner.runner, "docker", "compose", "up", "-d", "--build", "--force-recreate"], { timeoutSeconds: 600 }).seconds);
+
+        const memory = hosts(projectCount).map((name) => {
+            const n = projectNames(STACK, name);
+            return { daemon: memoryMiB(n.daemon), runner: memoryMiB(n.runner) };
+        });
+
+        started = Date.now();
+        ws.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+        const destroy = record("destroy", seconds(started));
+
+        let scale: string[] = [];
+        if (scaling) {
+            console.log("dind-compose scaling (cold up):");
+            const one = await dindComposeCold(root, 1, "1 project cold");
+            extra.push(one);
+            one.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+            const eight = await dindComposeCold(root, 8, "8 projects cold");
+            extra.push(eight);
+            eight.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+            const [a, b] = [figures.find((f) => f[0] === "1 project cold")![1], figures.find((f) => f[0] === "8 projects cold")![1]];
+            scale = [ratioLine("8 projects cold / 1 project cold", b / a, 2.5)];
+        }
+
+        console.log("\nratios (goal in brackets):");
+        for (const line of [
+            ratioLine("cold up / reference cold up", cold / outerCold, 1.3),
+            ratioLine("no-op up / Pulumi floor", noop / floorNoop, 1.5),
+            ratioLine("edit -> live / (floor + 1.5 x hand re-up)", edit / (floorNoop + 1.5 * hand), 1.0),
+            ratioLine("destroy / reference down -v", destroy / outerDown, 1.0),
+            ...scale,
+        ]) {
+            console.log(line);
+        }
+        console.log("\nidle memory per project (MiB, docker stats):");
+        memory.forEach((m, i) => console.log(`  p${i + 1}: daemon ${m.daemon.toFixed(1)}, runner ${m.runner.toFixed(1)} [runner goal <= 60]`));
+    } finally {
+        run("docker", ["compose", "-f", outerFile, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300 });
+        for (const w of [ws, floor, ...extra]) {
+            w?.destroyQuietly();
+        }
+        removeLabelled("dind-compose.stack", STACK);
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+function ratioLine(what: string, ratio: number, goal: number): string {
+    return `  ${what.padEnd(44)} ${ratio.toFixed(2)}  [<= ${goal}] ${ratio <= goal ? "met" : "NOT MET"}`;
+}
+
+main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+});
