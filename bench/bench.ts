@@ -69,7 +69,11 @@ async function allAnswer(port: number, names: string[], suffix: string, timeout 
     });
 }
 
-/** The reference: the write-up's pattern as one outer compose project. */
+/**
+ * The reference: the write-up's pattern as one outer compose project. Its
+ * daemons get their own tmpfs on /tmp, as ours do, or dind's setup would
+ * mount one over the workload (which lives under /tmp).
+ */
 function outerCompose(workload: string, n: number, imagesTar: string): string {
     const services: string[] = [];
     const volumes: string[] = [];
@@ -77,7 +81,7 @@ function outerCompose(workload: string, n: number, imagesTar: string): string {
     for (const name of hosts(n)) {
         const dir = path.join(workload, name);
         services.push(
-            `  dind-${name}:\n    image: ${IMAGES.daemon.tag}\n    privileged: true\n    command: ["dockerd", "--host=tcp://0.0.0.0:2375", "--tls=false"]\n` +
+            `  dind-${name}:\n    image: ${IMAGES.daemon.tag}\n    privileged: true\n    command: ["dockerd", "--host=tcp://0.0.0.0:2375", "--tls=false"]\n    tmpfs: ["/tmp"]\n` +
                 `    volumes: ["${workload}:${workload}", "dind-${name}:/var/lib/docker"]\n`,
             `  compose-${name}:\n    image: ${IMAGES.runner.tag}\n    environment: { DOCKER_HOST: "tcp://dind-${name}:2375" }\n    working_dir: ${dir}\n` +
                 `    volumes: ["${workload}:${workload}", "${imagesTar}:/images.tar:ro"]\n` +
@@ -149,6 +153,13 @@ async function main(): Promise<void> {
     generateWorkload(workload, projectCount);
     const imagesTar = path.join(root, "images.tar");
     must("docker", ["save", "-o", imagesTar, IMAGES.busybox.tag]);
+    // The host engine has no compose plugin here: the runner image's (the same compose the runners use) serves.
+    const dockerConfig = path.join(root, "docker-config");
+    fs.mkdirSync(path.join(dockerConfig, "cli-plugins"), { recursive: true });
+    const holder = must("docker", ["create", IMAGES.runner.tag]).stdout.trim();
+    must("docker", ["cp", `${holder}:/usr/libexec/docker/cli-plugins/docker-compose`, path.join(dockerConfig, "cli-plugins", "docker-compose")]);
+    must("docker", ["rm", holder]);
+    const composeEnv = { ...process.env, DOCKER_CONFIG: dockerConfig };
     const outerFile = path.join(root, "outer.compose.yaml");
     fs.writeFileSync(outerFile, outerCompose(workload, projectCount, imagesTar));
     let ws: PulumiWorkspace | undefined;
@@ -157,11 +168,11 @@ async function main(): Promise<void> {
     try {
         console.log("reference (outer docker compose):");
         let started = Date.now();
-        must("docker", ["compose", "-f", outerFile, "up", "-d"], { timeoutSeconds: 600 });
+        must("docker", ["compose", "-f", outerFile, "up", "-d"], { timeoutSeconds: 600, env: composeEnv });
         await allAnswer(OUTER_PORT, hosts(projectCount), ".localhost");
         const outerCold = record("cold up, to every URL answering", seconds(started));
         started = Date.now();
-        must("docker", ["compose", "-f", outerFile, "down", "-v"], { timeoutSeconds: 600 });
+        must("docker", ["compose", "-f", outerFile, "down", "-v"], { timeoutSeconds: 600, env: composeEnv });
         const outerDown = record("down -v", seconds(started));
 
         console.log("Pulumi floor (one-resource TypeScript program):");
@@ -234,7 +245,7 @@ async function main(): Promise<void> {
         console.log("\nidle memory per project (MiB, docker stats):");
         memory.forEach((m, i) => console.log(`  p${i + 1}: daemon ${m.daemon.toFixed(1)}, runner ${m.runner.toFixed(1)} [runner goal <= 60]`));
     } finally {
-        run("docker", ["compose", "-f", outerFile, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300 });
+        run("docker", ["compose", "-f", outerFile, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300, env: composeEnv });
         for (const w of [ws, floor, ...extra]) {
             w?.destroyQuietly();
         }

@@ -30,15 +30,18 @@ npm_deps() {
   fi
 }
 
-# shellcheck checks the runner's script in the unit tests.
+# The unit tests run shellcheck (on the runner's script) and openssl (the stack-CA hash).
 test_tools() {
-  if command -v shellcheck >/dev/null 2>&1; then
-    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p') is installed"
+  local missing=()
+  command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p') and $(openssl version | cut -d' ' -f1-2) are installed"
   elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null 2>&1 \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
   else
-    echo "install shellcheck (Debian/Ubuntu: apt-get install shellcheck); the unit tests run it" >&2
+    echo "install ${missing[*]} (Debian/Ubuntu: apt-get install ${missing[*]}); the unit tests run them" >&2
     return 1
   fi
 }
