@@ -105,7 +105,7 @@ function writeStackConfig(ws: PulumiWorkspace, workload: string, n: number): voi
 }
 
 function programCopy(dir: string): void {
-    for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
+    for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"]) {
         fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));

@@ -76,7 +76,7 @@ describe("compose compatibility: real layouts run unmodified", function () {
             must("docker", ["tag", image, tag]);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-compat-"));
-        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json"]) {
+        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"]) {
             fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
         }
         fs.cpSync(path.join(repoRoot, "test/fixtures/projects"), path.join(dir, "fixtures"), { recursive: true });

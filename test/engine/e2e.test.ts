@@ -80,7 +80,7 @@ describe("end to end: the example environment", function () {
             assert.ok(await portIsFree(port), `host port ${port}, which the e2e stack needs, is already in use on 127.0.0.1`);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
-        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "examples"]) {
+        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "examples"]) {
             fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
         }
         fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
