@@ -22,7 +22,7 @@ import * as path from "path";
 import { IMAGES } from "../lib/images";
 import { projectNames } from "../lib/names";
 import { get, waitFor } from "../test/support/http";
-import { PulumiWorkspace, must, removeLabelled, repoRoot, run } from "../test/support/pulumiCli";
+import { PulumiWorkspace, copyProgram, must, removeLabelled, repoRoot, run } from "../test/support/pulumiCli";
 
 const OUTER_PROJECT = "dcbench-outer";
 const OUTER_PORT = 29180;
@@ -104,13 +104,6 @@ function writeStackConfig(ws: PulumiWorkspace, workload: string, n: number): voi
     );
 }
 
-function programCopy(dir: string): void {
-    for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"]) {
-        fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
-}
-
 function floorProgram(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: dcbench-floor\nruntime: nodejs\n");
@@ -135,7 +128,7 @@ async function dindComposeCold(root: string, n: number, label: string): Promise<
     generateWorkload(workload, n);
     const dir = path.join(root, `program-${n}`);
     fs.mkdirSync(dir);
-    programCopy(dir);
+    copyProgram(dir);
     const ws = new PulumiWorkspace(dir, STACK);
     ws.initStack();
     writeStackConfig(ws, workload, n);
@@ -186,7 +179,7 @@ async function main(): Promise<void> {
         removeLabelled("dind-compose.stack", STACK);
         const dir = path.join(root, "program");
         fs.mkdirSync(dir);
-        programCopy(dir);
+        copyProgram(dir);
         ws = new PulumiWorkspace(dir, STACK);
         ws.initStack();
         writeStackConfig(ws, workload, projectCount);

@@ -18,7 +18,7 @@ import * as YAML from "yaml";
 import { IMAGES } from "../../lib/images";
 import { projectNames } from "../../lib/names";
 import { get, portIsFree, waitFor } from "../support/http";
-import { PulumiWorkspace, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
+import { PulumiWorkspace, cleanUpStack, copyProgram, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
 
 const STACK = "compat";
 const STACK_LABEL = "dind-compose.stack";
@@ -76,11 +76,8 @@ describe("compose compatibility: real layouts run unmodified", function () {
             must("docker", ["tag", image, tag]);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-compat-"));
-        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"]) {
-            fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
-        }
+        copyProgram(dir);
         fs.cpSync(path.join(repoRoot, "test/fixtures/projects"), path.join(dir, "fixtures"), { recursive: true });
-        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
         removeLabelled(STACK_LABEL, STACK);
         ws = new PulumiWorkspace(dir, STACK);
         ws.initStack();
@@ -89,13 +86,7 @@ describe("compose compatibility: real layouts run unmodified", function () {
 
     after(function () {
         this.timeout(15 * 60 * 1000);
-        if (ws) {
-            const destroy = ws.destroyQuietly();
-            if (destroy.code !== 0) {
-                console.log(`      cleanup: pulumi destroy failed, removing labelled objects directly\n${destroy.stderr.slice(-2000)}`);
-            }
-        }
-        removeLabelled(STACK_LABEL, STACK);
+        cleanUpStack(ws, STACK_LABEL, STACK);
         run("docker", ["rmi", ...HOST_TAGS]);
         console.log("\n      timings (seconds):");
         for (const [what, seconds] of Object.entries(timings)) {

@@ -12,7 +12,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { projectNames, stackNames } from "../../lib/names";
 import { get, portIsFree, waitFor } from "../support/http";
-import { PulumiWorkspace, containersLabelled, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
+import { PulumiWorkspace, cleanUpStack, containersLabelled, copyProgram, must, removeLabelled, repoRoot, run } from "../support/pulumiCli";
 
 const STACK = "e2e";
 const STACK_LABEL = "dind-compose.stack";
@@ -80,10 +80,7 @@ describe("end to end: the example environment", function () {
             assert.ok(await portIsFree(port), `host port ${port}, which the e2e stack needs, is already in use on 127.0.0.1`);
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-"));
-        for (const entry of ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json", "examples"]) {
-            fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
-        }
-        fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+        copyProgram(dir, ["examples"]);
         removeLabelled(STACK_LABEL, STACK); // leftovers of an earlier run that was killed
         ws = new PulumiWorkspace(dir, STACK);
         ws.initStack();
@@ -95,13 +92,7 @@ describe("end to end: the example environment", function () {
 
     after(function () {
         this.timeout(15 * 60 * 1000);
-        if (ws) {
-            const destroy = ws.destroyQuietly();
-            if (destroy.code !== 0) {
-                console.log(`      cleanup: pulumi destroy failed, removing labelled objects directly\n${destroy.stderr.slice(-2000)}`);
-            }
-        }
-        removeLabelled(STACK_LABEL, STACK);
+        cleanUpStack(ws, STACK_LABEL, STACK);
         console.log("\n      timings (seconds):");
         for (const [what, seconds] of Object.entries(timings)) {
             console.log(`        ${what.padEnd(28)} ${seconds.toFixed(1)}`);

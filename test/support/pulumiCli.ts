@@ -107,6 +107,28 @@ export class PulumiWorkspace {
     }
 }
 
+/** What a copy of the Pulumi program needs, beside node_modules. */
+const PROGRAM_ENTRIES = ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+
+/** Copies the program (and `extra` entries of the repository) into `dir`, with node_modules linked. */
+export function copyProgram(dir: string, extra: string[] = []): void {
+    for (const entry of [...PROGRAM_ENTRIES, ...extra]) {
+        fs.cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+}
+
+/** A suite's last cleanup: destroy the stack, and remove whatever carries its label when destroy could not. */
+export function cleanUpStack(ws: PulumiWorkspace | undefined, label: string, stack: string): void {
+    if (ws) {
+        const destroy = ws.destroyQuietly();
+        if (destroy.code !== 0) {
+            console.log(`      cleanup: pulumi destroy failed, removing labelled objects directly\n${destroy.stderr.slice(-2000)}`);
+        }
+    }
+    removeLabelled(label, stack);
+}
+
 /** IDs of host containers carrying `label=value`, running or not. */
 export function containersLabelled(label: string, value: string): string[] {
     const out = must("docker", ["ps", "-aq", "--no-trunc", "--filter", `label=${label}=${value}`]).stdout;
