@@ -12,9 +12,11 @@
 // serving a relative bind mount, publishing 3000. Traffic goes to 127.0.0.1
 // only. Everything it creates is removed at the end, also when a step fails.
 //
-//   npx tsx bench/bench.ts [--projects N] [--scaling]
+//   npx tsx bench/bench.ts [--projects N] [--scaling] [--profile]
 //
 // --scaling also times dind-compose's cold up for 1 and 8 projects.
+// --profile prints a timeline of each dind-compose step (from its
+// OpenTelemetry trace, bench/timeline.ts) and keeps the traces.
 
 import * as fs from "fs";
 import * as os from "os";
@@ -22,6 +24,7 @@ import * as path from "path";
 import { IMAGES } from "../lib/images";
 import { projectNames } from "../lib/names";
 import { get, waitFor } from "../test/support/http";
+import { type Timeline, formatTimeline, profiledPulumi } from "./timeline";
 import { PulumiWorkspace, copyProgram, must, removeLabelled, repoRoot, run } from "../test/support/pulumiCli";
 
 const OUTER_PROJECT = "dcbench-outer";
@@ -33,6 +36,19 @@ const HTTPS = 29443;
 const args = process.argv.slice(2);
 const projectCount = Number(args[args.indexOf("--projects") + 1] ?? 2) || 2;
 const scaling = args.includes("--scaling");
+const profile = args.includes("--profile");
+const timelines: [string, Timeline][] = [];
+let profileDir = "";
+
+/** `pulumi <args>` for a dind-compose step; its seconds. With --profile, its timeline is kept too. */
+async function step(ws: PulumiWorkspace, name: string, pulumiArgs: string[]): Promise<number> {
+    if (!profile) {
+        return ws.mustPulumi(pulumiArgs).seconds;
+    }
+    const t = profiledPulumi(ws, pulumiArgs, profileDir, name);
+    timelines.push([name, t]);
+    return t.seconds;
+}
 
 const figures: [string, number][] = [];
 function record(what: string, seconds: number): number {
@@ -133,7 +149,7 @@ async function dindComposeCold(root: string, n: number, label: string): Promise<
     ws.initStack();
     writeStackConfig(ws, workload, n);
     const started = Date.now();
-    ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+    await step(ws, `cold-${n}`, ["up", "--yes", "--skip-preview"]);
     await allAnswer(HTTP, hosts(n), ".localhost");
     record(label, seconds(started));
     return ws;
@@ -142,6 +158,10 @@ async function dindComposeCold(root: string, n: number, label: string): Promise<
 async function main(): Promise<void> {
     const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "dc-bench-")));
     console.log(`dind-compose bench: ${projectCount} projects, ${os.cpus().length} cores, ${new Date().toISOString()} (work in ${root})`);
+    if (profile) {
+        profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-bench-profile-"));
+        console.log(`profile: OpenTelemetry traces in ${profileDir}`);
+    }
     const workload = path.join(root, "workload");
     generateWorkload(workload, projectCount);
     const imagesTar = path.join(root, "images.tar");
@@ -184,16 +204,16 @@ async function main(): Promise<void> {
         ws.initStack();
         writeStackConfig(ws, workload, projectCount);
         started = Date.now();
-        ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+        await step(ws, "cold", ["up", "--yes", "--skip-preview"]);
         await allAnswer(HTTP, hosts(projectCount), ".localhost");
         const cold = record("cold up, to every URL answering", seconds(started));
-        const noop = record("no-op up", ws.mustPulumi(["up", "--yes", "--skip-preview"]).seconds);
+        const noop = record("no-op up", await step(ws, "no-op", ["up", "--yes", "--skip-preview"]));
 
         // Edit one project's compose file; time until the change is live. Then the hand re-up it is held to.
         const p1 = path.join(workload, "p1", "compose.yaml");
         fs.appendFileSync(p1, "    environment: [BENCH_EDIT=1]\n");
         started = Date.now();
-        ws.mustPulumi(["up", "--yes", "--skip-preview"]);
+        await step(ws, "edit", ["up", "--yes", "--skip-preview"]);
         await allAnswer(HTTP, ["p1"], ".localhost");
         const edit = record("edit one compose file -> live", seconds(started));
         const inner = projectNames(STACK, "p1");
@@ -209,7 +229,7 @@ async function main(): Promise<void> {
         });
 
         started = Date.now();
-        ws.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+        await step(ws, "destroy", ["destroy", "--yes", "--skip-preview"]);
         const destroy = record("destroy", seconds(started));
 
         let scale: string[] = [];
@@ -217,10 +237,10 @@ async function main(): Promise<void> {
             console.log("dind-compose scaling (cold up):");
             const one = await dindComposeCold(root, 1, "1 project cold");
             extra.push(one);
-            one.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+            await step(one, "destroy-1", ["destroy", "--yes", "--skip-preview"]);
             const eight = await dindComposeCold(root, 8, "8 projects cold");
             extra.push(eight);
-            eight.mustPulumi(["destroy", "--yes", "--skip-preview"]);
+            await step(eight, "destroy-8", ["destroy", "--yes", "--skip-preview"]);
             const [a, b] = [figures.find((f) => f[0] === "1 project cold")![1], figures.find((f) => f[0] === "8 projects cold")![1]];
             scale = [ratioLine("8 projects cold / 1 project cold", b / a, 2.5)];
         }
@@ -237,6 +257,10 @@ async function main(): Promise<void> {
         }
         console.log("\nidle memory per project (MiB, docker stats):");
         memory.forEach((m, i) => console.log(`  p${i + 1}: daemon ${m.daemon.toFixed(1)}, runner ${m.runner.toFixed(1)} [runner goal <= 60]`));
+        for (const [name, t] of timelines) {
+            console.log(`\nprofile: ${name} (start s, seconds, provider step, resource)`);
+            formatTimeline(t).forEach((l) => console.log(l));
+        }
     } finally {
         run("docker", ["compose", "-f", outerFile, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300, env: composeEnv });
         for (const w of [ws, floor, ...extra]) {

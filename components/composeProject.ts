@@ -69,12 +69,16 @@ export class ComposeProject extends pulumi.ComponentResource {
                 serverKeyPem: tls.serverKeyPem,
                 mirror: args.mirror,
                 dockerPort: settings.dockerPort,
-                waitSeconds: args.daemonSeconds,
             },
             { parent: this },
         );
-        // Compose must find the host's images in the daemon before it looks for them anywhere else.
-        const preload = new ImagePreload(`${name}-images`, { project, daemonId: daemon.containerId, images: args.preload }, { parent: this });
+        // Compose must find the host's images in the daemon before it looks for them anywhere else. The
+        // preload also waits for a new daemon to answer, so it is what `pulumi up` waits on for the daemon.
+        const preload = new ImagePreload(
+            `${name}-images`,
+            { project, daemonId: daemon.containerId, daemonName: names.daemon, images: args.preload, daemonSeconds: args.daemonSeconds },
+            { parent: this },
+        );
         const runner = new Runner(
             `${name}-runner`,
             {

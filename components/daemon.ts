@@ -48,8 +48,6 @@ export interface DaemonArgs {
     readonly mirror?: RegistryMirrorRef;
     /** Host port on 127.0.0.1 publishing the TLS socket, when wanted. */
     readonly dockerPort?: number;
-    /** How long `pulumi up` waits for the daemon to become healthy. */
-    readonly waitSeconds: number;
 }
 
 /** The dockerd command line: TLS-verified TCP plus the local unix socket, nothing else. */
@@ -107,14 +105,15 @@ export class Daemon extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
                 ports: args.dockerPort !== undefined ? [{ internal: DAEMON_TLS_PORT, external: args.dockerPort, ip: "127.0.0.1" }] : [],
                 restart: "unless-stopped",
+                // For `docker ps` and `dind-compose status`. `pulumi up` does not wait on it (the provider would
+                // poll it once a second): the image preload that follows waits for the daemon itself, and
+                // fails the deployment with the daemon's log when it does not answer in time.
                 healthcheck: {
                     tests: ["CMD-SHELL", "docker --host=unix:///var/run/docker.sock version >/dev/null 2>&1"],
-                    interval: "2s",
+                    interval: "5s",
                     timeout: "5s",
                     retries: 3,
                 },
-                wait: true,
-                waitTimeout: args.waitSeconds,
                 // Let dockerd stop its containers and flush its state before removal.
                 destroyGraceSeconds: 30,
             },

@@ -2,7 +2,9 @@
 // finds them there without a registry (machines without internet, images from
 // any registry, untagged names, images built on the host).
 //
-// For each reference it compares the daemon's image ID with the host's and,
+// It first waits (bounded) for a new daemon to answer, and fails with the
+// daemon's own last words when it does not: `pulumi up` waits on this, not on
+// the daemon container's health check. Then, for each reference, it compares the daemon's image ID with the host's and,
 // when they differ, streams `docker save` on the host into `docker load` in the
 // daemon container; afterwards the IDs must match, so a daemon never runs a
 // different image than the host has under that name. IDs are the inputs, so a
@@ -19,6 +21,10 @@ export interface ImagePreloadArgs {
     readonly project: pulumi.Input<string>;
     /** ID of the daemon container to load into (its local unix socket serves `docker load`). */
     readonly daemonId: pulumi.Input<string>;
+    /** The daemon container's name, for messages. */
+    readonly daemonName: pulumi.Input<string>;
+    /** How long to wait for the daemon to answer. */
+    readonly daemonSeconds: pulumi.Input<number>;
     /** Host image ID per reference, e.g. `{"busybox:1.37": "sha256:..."}`. */
     readonly images: pulumi.Input<Record<string, string>>;
 }
@@ -26,7 +32,41 @@ export interface ImagePreloadArgs {
 interface Inputs {
     project: string;
     daemonId: string;
+    daemonName?: string;
+    daemonSeconds?: number;
     images: Record<string, string>;
+}
+
+/** Until the daemon answers on its local socket, polled four times a second; fails after `daemonSeconds` or when the container stops. */
+async function waitForDaemon(inputs: Inputs): Promise<void> {
+    const { execFile } = require("child_process");
+    const run = (file: string, args: string[]): Promise<string> =>
+        new Promise((resolve, reject) =>
+            execFile(file, args, { encoding: "utf8", timeout: 10000 }, (err: Error | null, stdout: string, stderr: string) =>
+                err ? reject(new Error(String(stderr).trim() || err.message)) : resolve(stdout),
+            ),
+        );
+    const docker = (...args: string[]) => run("docker", args);
+    const name = inputs.daemonName || inputs.daemonId.slice(0, 12);
+    const seconds = inputs.daemonSeconds ?? 120;
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        try {
+            await docker("exec", inputs.daemonId, "docker", "version", "--format", "{{.Server.Version}}");
+            return;
+        } catch {
+            // not yet
+        }
+        const state = (await docker("inspect", "--format", "{{.State.Status}} (exit code {{.State.ExitCode}})", inputs.daemonId).catch(() => "missing")).trim();
+        const running = state.startsWith("running");
+        if (!running || Date.now() >= deadline) {
+            // dockerd logs to stderr, which docker logs passes on as its own: merge them in order.
+            const logs = await run("sh", ["-c", 'docker logs --tail 20 "$1" 2>&1', "sh", inputs.daemonId]).catch((err: Error) => `(docker logs failed: ${err.message})`);
+            const why = running ? `did not answer within ${seconds}s` : `is ${state}`;
+            throw new Error(`project ${inputs.project}: its daemon ${name} ${why}. Its last output (docker logs ${name}):\n${logs.trimEnd().replace(/^/gm, "    ")}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
 }
 
 /** `docker save REF | docker exec -i DAEMON docker load`, as two processes piped together (no shell). */
@@ -58,6 +98,7 @@ function saveInto(ref: string, daemonId: string): Promise<void> {
 }
 
 async function preload(inputs: Inputs): Promise<void> {
+    await waitForDaemon(inputs);
     const { execFileSync } = require("child_process");
     const run = (args: string[], timeout = 60000): string =>
         execFileSync(args[0], args.slice(1), { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] }).toString();

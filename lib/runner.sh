@@ -289,7 +289,8 @@ show_service_logs() {
 }
 
 # Until every service container is up or done. Ready must hold on two polls
-# in a row, so a container that crashes right after starting is not "up".
+# in a row, half a second apart, so a container that crashes right after
+# starting is not "up".
 wait_for_services() {
   report waiting-for-services
   ready_polls=0
@@ -321,7 +322,7 @@ wait_for_services() {
       if [ -n "$service" ]; then show_service_logs "$service"; fi
       return 1
     fi
-    pause 1
+    pause 0.5
   done
 }
 

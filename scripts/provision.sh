@@ -30,13 +30,16 @@ npm_deps() {
   fi
 }
 
-# The unit tests run shellcheck (on the runner's script) and openssl (the stack-CA hash).
+# The unit tests run shellcheck (on the runner's script) and openssl (the stack-CA hash); the engine tests
+# run `dind-compose trust` against a scratch NSS database with certutil, and `exec` under script(1).
 test_tools() {
   local missing=()
   command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v certutil >/dev/null 2>&1 || missing+=(libnss3-tools)
+  command -v script >/dev/null 2>&1 || missing+=(bsdutils)
   if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p') and $(openssl version | cut -d' ' -f1-2) are installed"
+    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), certutil and script are installed"
   elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
       || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
