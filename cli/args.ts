@@ -217,7 +217,8 @@ function parse(command: string, args: readonly string[], extra: Spec, passThroug
             seen++;
             if (seen === keep) {
                 own = args.slice(0, i + 1);
-                tail = args.slice(i + 1);
+                // A `--` right after it only separates, as usual.
+                tail = args[i + 1] === "--" ? args.slice(i + 2) : args.slice(i + 1);
                 break;
             }
         }

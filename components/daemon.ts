@@ -110,7 +110,7 @@ export class Daemon extends pulumi.ComponentResource {
                 // fails the deployment with the daemon's log when it does not answer in time.
                 healthcheck: {
                     tests: ["CMD-SHELL", "docker --host=unix:///var/run/docker.sock version >/dev/null 2>&1"],
-                    interval: "5s",
+                    interval: "2s",
                     timeout: "5s",
                     retries: 3,
                 },

@@ -226,21 +226,118 @@ describe("end to end: the example environment", function () {
         assert.strictEqual(second, first + 1, "the visit counter in the inner named volume survived");
     });
 
-    it("lets a developer's own docker CLI reach the inner daemon with the exported client certificate", () => {
-        const details = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-a"];
-        const key = JSON.parse(ws.mustPulumi(["stack", "output", "projectClientKeys", "--json", "--show-secrets"]).stdout)["project-a"];
-        assert.strictEqual(details.dockerHost, `tcp://127.0.0.1:${DOCKER_PORT}`);
-        const certs = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-certs-"));
-        fs.writeFileSync(path.join(certs, "ca.pem"), details.tlsCaCert);
-        fs.writeFileSync(path.join(certs, "cert.pem"), details.tlsClientCert);
-        fs.writeFileSync(path.join(certs, "key.pem"), key, { mode: 0o600 });
-        const env = { ...process.env, DOCKER_HOST: details.dockerHost, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs };
-        const ps = must("docker", ["ps", "--format", "{{.Names}}"], { env, timeoutSeconds: 30 });
+    /** `dind-compose ARGS` on the e2e stack, as a developer runs it (with its state and passphrase). */
+    /** Its own options go right after the command: whatever follows compose's PROJECT or exec's SERVICE is theirs. */
+    const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+        run(path.join(repoRoot, "cli", "dind-compose"), [args[0], "--cwd", dir, "--stack", STACK, ...args.slice(1)], { env: { ...ws.env, ...env }, timeoutSeconds: 120 });
+
+    it("dind-compose status: tables of projects, services and live routes, JSON for scripts, exit 0 when healthy", async () => {
+        // A daemon replaced by an earlier step may still be in its first health-check interval ("starting").
+        await waitFor("dind-compose status to report the stack healthy", 60, async () => cli(["status"]).code === 0);
+        const text = cli(["status"]);
+        assert.strictEqual(text.code, 0, `status failed:\n${text.stdout}\n${text.stderr}`);
+        assert.match(text.stdout, /^stack e2e: healthy$/m);
+        assert.match(text.stdout, /^ok\s+project-a\s*$/m);
+        assert.match(text.stdout, /^ok\s+\(daemon\)\s+running\s+healthy\s+dc-e2e\.project-b\.daemon$/m);
+        assert.match(text.stdout, /^ok\s+web\s+running\s+-\s+80->80\/tcp$/m);
+        assert.match(text.stdout, /^ok\s+http:\/\/b\.project\.localhost:18080\/\s+200$/m);
+        const report = JSON.parse(cli(["status", "--json"]).stdout);
+        assert.strictEqual(report.healthy, true);
+        assert.deepStrictEqual(report.projects.map((p: { name: string }) => p.name).sort(), ["project-a", "project-b", "project-c"]); // project-c: added by an earlier step
+        assert.ok(report.routes.every((r: { status: number }) => r.status === 200), JSON.stringify(report.routes));
+    });
+
+    it("dind-compose logs, compose and open reach the project; exec runs under a real pseudo-terminal", async () => {
+        await body("b.project.localhost"); // a request for httpd -v to log
+        const logs = cli(["logs", "project-b", "web", "--tail", "20"]);
+        assert.strictEqual(logs.code, 0, logs.stderr);
+        assert.match(logs.stdout, /web-1\s+\|/);
+        const ps = cli(["compose", "project-b", "ps", "--format", "{{.Service}} {{.State}}"]);
+        assert.strictEqual(ps.code, 0, ps.stderr);
+        assert.strictEqual(ps.stdout.trim(), "web running");
+        assert.strictEqual(cli(["open", "b.project.localhost", "--print"]).stdout.trim(), `https://b.project.localhost:${HTTPS}/`);
+        // Without a terminal: the command's output and exit code come back.
+        const plain = cli(["exec", "project-b", "web", "sh", "-c", "echo inside-$((6*7)); exit 3"]);
+        assert.strictEqual(plain.code, 3, plain.stderr);
+        assert.strictEqual(plain.stdout.trim(), "inside-42");
+        // Under script(1)'s pseudo-terminal: exec is interactive, with a TTY inside the service's container.
+        const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+        const line = [path.join(repoRoot, "cli", "dind-compose"), "exec", "--cwd", dir, "--stack", STACK, "project-b", "web", "sh", "-c", "tty; echo inside-tty"].map(quote).join(" ");
+        const tty = run("script", ["-qec", line, "/dev/null"], { env: ws.env, timeoutSeconds: 120, input: "" });
+        assert.strictEqual(tty.code, 0, `${tty.stdout}\n${tty.stderr}`);
+        assert.match(tty.stdout, /\/dev\/pts\/\d+/);
+        assert.match(tty.stdout, /inside-tty/);
+    });
+
+    it("dind-compose answers a wrong project, service, route or stack with one line saying what exists", () => {
+        const cases: [string[], RegExp][] = [
+            [["logs", "nope"], /^dind-compose: stack "e2e" has no project "nope" \(projects: project-a, project-b(, project-c)?\)$/],
+            [["exec", "project-b", "db"], /^dind-compose: project project-b has no service "db" \(services: web\)$/],
+            [["open", "x.localhost"], /^dind-compose: stack "e2e" has no route "x\.localhost" \(routes: /],
+        ];
+        for (const [args, message] of cases) {
+            const r = cli(args);
+            assert.strictEqual(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(r.stderr.trim(), message);
+            assert.strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
+        }
+        const noStack = run(path.join(repoRoot, "cli", "dind-compose"), ["status", "--cwd", dir, "--stack", "nosuch"], { env: ws.env, timeoutSeconds: 120 });
+        assert.match(noStack.stderr.trim(), /^dind-compose: no stack "nosuch" here \(stacks: e2e\)/);
+    });
+
+    it("dind-compose env points a developer's own docker CLI at the inner daemon (and only with that project's certificate)", () => {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-home-"));
+        const out = cli(["env", "project-a"], { DIND_COMPOSE_HOME: home });
+        assert.strictEqual(out.code, 0, out.stderr);
+        const certs = path.join(home, "certs", STACK, "project-a");
+        assert.strictEqual(fs.statSync(certs).mode & 0o777, 0o700);
+        assert.strictEqual(fs.statSync(path.join(certs, "key.pem")).mode & 0o777, 0o600);
+        const ps = run("sh", ["-c", `${out.stdout}\ndocker ps --format '{{.Names}}'`], { timeoutSeconds: 30 });
+        assert.strictEqual(ps.code, 0, ps.stderr);
         assert.match(ps.stdout, /project-a-backend-1/);
+        assert.match(out.stdout, new RegExp(`DOCKER_HOST='tcp://127\\.0\\.0\\.1:${DOCKER_PORT}'`));
         // Another project's certificate is refused: each project has its own CA.
-        const other = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-b"];
-        fs.writeFileSync(path.join(certs, "cert.pem"), other.tlsClientCert);
-        assert.notStrictEqual(run("docker", ["ps"], { env, timeoutSeconds: 30 }).code, 0);
+        const other = cli(["env", "project-b"], { DIND_COMPOSE_HOME: home });
+        assert.match(other.stderr, /project project-b does not publish its daemon: add "dockerPort: <port>"/);
+        const details = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-b"];
+        fs.writeFileSync(path.join(certs, "cert.pem"), details.tlsClientCert);
+        assert.notStrictEqual(run("sh", ["-c", `${out.stdout}\ndocker ps`], { timeoutSeconds: 30 }).code, 0);
+        fs.rmSync(home, { recursive: true, force: true });
+    });
+
+    it("dind-compose trust --check, trust and untrust on the stack's CA, in a scratch CA directory and NSS database", () => {
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dc-e2e-trust-"));
+        fs.mkdirSync(path.join(scratch, "anchors"));
+        fs.mkdirSync(path.join(scratch, "nssdb"));
+        must("certutil", ["-N", "-d", `sql:${path.join(scratch, "nssdb")}`, "--empty-password"]);
+        const env = { DIND_COMPOSE_TRUST_SYSTEM_DIR: path.join(scratch, "anchors"), DIND_COMPOSE_TRUST_SYSTEM_UPDATE: "", DIND_COMPOSE_TRUST_NSS_DBS: path.join(scratch, "nssdb") };
+        const before = cli(["trust", "--check"], env);
+        assert.strictEqual(before.code, 1);
+        assert.match(before.stdout, /!!\s+system store .*: not trusted/);
+        const trust = cli(["trust"], env);
+        assert.strictEqual(trust.code, 0, trust.stdout + trust.stderr);
+        assert.match(trust.stdout, /ok\s+NSS database .*: added as "dind-compose e2e local CA"/);
+        const installed = fs.readFileSync(path.join(scratch, "anchors", "dind-compose-e2e.crt"), "utf8");
+        assert.strictEqual(installed.trim(), ca.trim(), "the system store holds the stack's CA");
+        const after = cli(["trust", "--check"], env);
+        assert.strictEqual(after.code, 0, after.stdout);
+        assert.strictEqual(cli(["untrust"], env).code, 0);
+        assert.strictEqual(cli(["trust", "--check"], env).code, 1);
+        fs.rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it("dind-compose status exits 1 and marks the service and its route when a service is down", async () => {
+        assert.strictEqual(cli(["compose", "project-b", "stop", "web"]).code, 0);
+        try {
+            const status = cli(["status"]);
+            assert.strictEqual(status.code, 1, status.stdout);
+            assert.match(status.stdout, /^stack e2e: NOT HEALTHY$/m);
+            assert.match(status.stdout, /^!!\s+web\s+exited \d+/m);
+            assert.match(status.stdout, /^!!\s+http:\/\/b\.project\.localhost:18080\/\s+50[234]$/m);
+        } finally {
+            assert.strictEqual(cli(["compose", "project-b", "start", "web"]).code, 0);
+            await waitFor("b.project.localhost to answer again", 60, async () => (await get("b.project.localhost", { port: HTTP })).status === 200);
+        }
     });
 
     it("brings a killed daemon back by its restart policy, and its route answers again without touching the proxy", async () => {
