@@ -20,4 +20,4 @@ pulumi up --yes --stack "$stack" "$@"
 echo
 echo "Routes:"
 pulumi stack output urls --stack "$stack" --json
-echo "Trust the stack's CA for HTTPS: pulumi stack output caCertificate --stack $stack > dind-compose-ca.pem"
+echo "Trust the stack's CA for HTTPS: sudo -E npx dind-compose trust --stack $stack   (npx dind-compose status: what runs)"
