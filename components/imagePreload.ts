@@ -5,8 +5,9 @@
 // It first waits (bounded) for a new daemon to answer, and fails with the
 // daemon's own last words when it does not: `pulumi up` waits on this, not on
 // the daemon container's health check. Then, for each reference, it compares
-// the daemon's image ID with the host's and, when they differ, streams `docker save` on the host into `docker load` in the
-// daemon container; afterwards the IDs must match, so a daemon never runs a
+// the daemon's image ID with the host's and, when they differ, streams
+// `docker save` on the host into `docker load` in the daemon container;
+// afterwards the IDs must match, so a daemon never runs a
 // different image than the host has under that name. IDs are the inputs, so a
 // rebuilt host image shows in `pulumi preview` as an update of this resource.
 //
