@@ -126,8 +126,7 @@ export function installTrust(stores: TrustStores, stack: string, caPem: string):
                 fs.writeFileSync(file, caPem.endsWith("\n") ? caPem : `${caPem}\n`, { mode: 0o644 });
                 lines.push({ where: `system store (${file})`, ok: true, what: `added${updateSystem(stores.system)}` });
             } catch (err) {
-                const code = (err as NodeJS.ErrnoException).code;
-                lines.push({ where: `system store (${file})`, ok: false, what: code === "EACCES" || code === "EPERM" ? "needs root: run it again with sudo" : (err as Error).message });
+                lines.push({ where: `system store (${file})`, ok: false, what: writeFailure(err) });
             }
         }
     }
@@ -161,8 +160,7 @@ export function removeTrust(stores: TrustStores, stack: string): TrustLine[] {
                 fs.rmSync(file);
                 lines.push({ where: `system store (${file})`, ok: true, what: `removed${updateSystem(stores.system, true)}` });
             } catch (err) {
-                const code = (err as NodeJS.ErrnoException).code;
-                lines.push({ where: `system store (${file})`, ok: false, what: code === "EACCES" || code === "EPERM" ? "needs root: run it again with sudo" : (err as Error).message });
+                lines.push({ where: `system store (${file})`, ok: false, what: writeFailure(err) });
             }
         }
     }
@@ -175,6 +173,12 @@ export function removeTrust(stores: TrustStores, stack: string): TrustLine[] {
         lines.push({ where: `NSS database ${db}`, ok: r.code === 0, what: r.code === 0 ? "removed" : `certutil failed: ${r.stderr}` });
     }
     return lines;
+}
+
+/** Why changing the system store failed, saying what to do when it is a permission. */
+function writeFailure(err: unknown): string {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "EACCES" || code === "EPERM" ? "needs root: run it again with sudo" : (err as Error).message;
 }
 
 function updateSystem(store: SystemStore, fresh = false): string {
