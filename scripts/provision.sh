@@ -55,3 +55,4 @@ step "images" bash scripts/images.sh
 step "pulumi toolchain" bash scripts/toolchain.sh
 step "compose model tool" bash scripts/compose-model.sh
 step "test tools" test_tools
+step "git filter for stack files" bash scripts/git-config.sh

@@ -15,6 +15,8 @@ cd "$DIND_COMPOSE_ROOT"
 
 bash scripts/provision.sh
 pulumi stack select --create "$stack" --non-interactive >/dev/null
+# A new stack's salt is now in Pulumi.$stack.yaml; keep it out of git's view.
+bash scripts/git-config.sh >/dev/null
 echo "==> pulumi up (stack $stack, state in ${PULUMI_BACKEND_URL})"
 pulumi up --yes --stack "$stack" "$@"
 echo
