@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync } from "child_process";
 import * as os from "os";
-import * as path from "path";
+import { dindComposeHome } from "../lib/home";
 import { HELP, UsageError, parseCommand, type Command } from "./args";
 import { writeDockerEnv } from "./dockerEnv";
 import { CliError, checkService, findProject, readStack, type StackInfo } from "./stackInfo";
@@ -77,8 +77,7 @@ async function main(argv: string[]): Promise<number> {
         }
         case "env": {
             const project = findProject(info, command.project);
-            const home = process.env.DIND_COMPOSE_HOME ?? path.join(os.homedir(), ".dind-compose");
-            process.stdout.write(writeDockerEnv(home, info.stack, project, info.clientKeys[project.name]));
+            process.stdout.write(writeDockerEnv(dindComposeHome(), info.stack, project, info.clientKeys[project.name]));
             return 0;
         }
         case "trust": {

@@ -161,7 +161,8 @@ async function projectStatus(p: ProjectInfo): Promise<ProjectStatus> {
         run("docker", ["exec", p.runnerContainer, "docker", "compose", "ps", "--all", "--format", "json"]),
     ]);
     const runnerStatus = parseRunnerStatus(statusFile.stdout);
-    const compose = runnerStatus ? `compose ${runnerStatus.state}${runnerStatus.reason ? ` (${runnerStatus.reason})` : ""}, attempt ${runnerStatus.attempt}` : undefined;
+    const said = runnerStatus?.reason || runnerStatus?.detail;
+    const compose = runnerStatus ? `compose ${runnerStatus.state}${said ? ` (${said})` : ""}, attempt ${runnerStatus.attempt}` : undefined;
     if (ps.code !== 0) {
         const why = ps.stderr.trim().split("\n").pop() || `exit code ${ps.code}`;
         return { name: p.name, daemon, runner: { ...runner, compose }, services: [], error: `docker compose ps failed: ${why}` };

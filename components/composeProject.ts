@@ -7,6 +7,7 @@ import { ProjectSettings } from "../lib/config";
 import { labelsFor, projectNames } from "../lib/names";
 import { Daemon, RegistryMirrorRef } from "./daemon";
 import { DataVolume } from "./dataVolume";
+import { followProgress, progressFile } from "./followProgress";
 import { ImagePreload } from "./imagePreload";
 import { ProjectTls } from "./projectTls";
 import { Runner } from "./runner";
@@ -51,6 +52,8 @@ export class ComposeProject extends pulumi.ComponentResource {
         const project = settings.name;
         const names = projectNames(stack, project);
         this.daemonAlias = names.alias;
+        // What the daemon wait, the image loading and compose are doing shows on this component's row.
+        const progress = progressFile(stack, project);
 
         const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
         const data = new DataVolume(`${name}-data`, { volumeName: names.data, labels: labelsFor(stack, "daemon-data", project) }, { parent: this });
@@ -76,7 +79,7 @@ export class ComposeProject extends pulumi.ComponentResource {
         // preload also waits for a new daemon to answer, so it is what `pulumi up` waits on for the daemon.
         const preload = new ImagePreload(
             `${name}-images`,
-            { project, daemonId: daemon.containerId, daemonName: names.daemon, images: args.preload, daemonSeconds: args.daemonSeconds },
+            { project, daemonId: daemon.containerId, daemonName: names.daemon, images: args.preload, daemonSeconds: args.daemonSeconds, progressFile: progress },
             { parent: this },
         );
         const runner = new Runner(
@@ -102,9 +105,11 @@ export class ComposeProject extends pulumi.ComponentResource {
                 clientKeyPem: tls.clientKeyPem,
                 daemonSeconds: args.daemonSeconds,
                 composeSeconds: args.composeSeconds,
+                progressFile: progress,
             },
             { parent: this, dependsOn: [daemon, preload] },
         );
+        followProgress(progress, this, runner.ready);
 
         this.daemonContainerName = daemon.containerName;
         this.runnerContainerName = runner.containerName;

@@ -20,7 +20,8 @@
 // replaced, and by every `pulumi up` after one in which it failed.
 
 import * as pulumi from "@pulumi/pulumi";
-import { parseRunnerStatus } from "../lib/runnerStatus";
+import { writeProgress } from "../lib/progress";
+import { describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
 
 export interface ComposeReadinessArgs {
     /** The project, for messages. */
@@ -37,6 +38,8 @@ export interface ComposeReadinessArgs {
     readonly retrySignal: pulumi.Input<string>;
     /** Upper bound on the wait; the runner's own bounded waits normally end it sooner. */
     readonly timeoutSeconds: pulumi.Input<number>;
+    /** Where to say what compose is doing, for the progress display (lib/progress.ts). */
+    readonly progressFile?: pulumi.Input<string>;
 }
 
 interface Inputs {
@@ -47,6 +50,7 @@ interface Inputs {
     reportedFile: string;
     retrySignal: string;
     timeoutSeconds: number;
+    progressFile?: string;
 }
 
 // Pulumi serialises these functions into the state and runs them in a
@@ -101,8 +105,14 @@ export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
             await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);
             firstFresh = status.attempt + 1;
         }
+        let said = "";
         for (;;) {
             if (status && status.attempt >= firstFresh) {
+                const phase = `compose: ${describeRunnerStatus(status)}`;
+                if (phase !== said) {
+                    writeProgress(inputs.progressFile, phase);
+                    said = phase;
+                }
                 if (status.state === "ok") {
                     return { id: `${inputs.project}-${inputs.runnerId.slice(0, 12)}`, outs: inputs };
                 }

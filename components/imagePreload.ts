@@ -16,6 +16,7 @@
 // its functions, which Pulumi serialises and runs in another process.
 
 import * as pulumi from "@pulumi/pulumi";
+import { writeProgress } from "../lib/progress";
 
 export interface ImagePreloadArgs {
     /** The project, for messages. */
@@ -28,6 +29,8 @@ export interface ImagePreloadArgs {
     readonly daemonSeconds: pulumi.Input<number>;
     /** Host image ID per reference, e.g. `{"busybox:1.37": "sha256:..."}`. */
     readonly images: pulumi.Input<Record<string, string>>;
+    /** Where to say what it is doing, for the progress display (lib/progress.ts). */
+    readonly progressFile?: pulumi.Input<string>;
 }
 
 interface Inputs {
@@ -36,6 +39,7 @@ interface Inputs {
     daemonName?: string;
     daemonSeconds?: number;
     images: Record<string, string>;
+    progressFile?: string;
 }
 
 /** Until the daemon answers on its local socket, polled four times a second; fails after `daemonSeconds` or when the container stops. */
@@ -51,6 +55,7 @@ async function waitForDaemon(inputs: Inputs): Promise<void> {
     const name = inputs.daemonName || inputs.daemonId.slice(0, 12);
     const seconds = inputs.daemonSeconds ?? 120;
     const deadline = Date.now() + seconds * 1000;
+    writeProgress(inputs.progressFile, `waiting for the daemon ${name}`);
     for (;;) {
         try {
             await docker("exec", inputs.daemonId, "docker", "version", "--format", "{{.Server.Version}}");
@@ -110,10 +115,12 @@ async function preload(inputs: Inputs): Promise<void> {
             return "";
         }
     };
-    for (const [ref, hostId] of Object.entries(inputs.images).sort()) {
+    const images = Object.entries(inputs.images).sort();
+    for (const [i, [ref, hostId]] of images.entries()) {
         if (idInDaemon(ref) === hostId) {
             continue;
         }
+        writeProgress(inputs.progressFile, `loading host image ${ref} into the daemon (${i + 1} of ${images.length})`);
         try {
             await saveInto(ref, inputs.daemonId);
         } catch (err: any) {

@@ -59,11 +59,15 @@ export interface RunnerArgs {
     /** Bounded wait for the daemon, and for compose. */
     readonly daemonSeconds: number;
     readonly composeSeconds: number;
+    /** Where the readiness check writes the project's phase for the progress display (lib/progress.ts). */
+    readonly progressFile?: string;
 }
 
 export class Runner extends pulumi.ComponentResource {
     /** The runner's container name (`docker logs` it for the project's output). */
     public readonly containerName: pulumi.Output<string>;
+    /** Known once compose is up (or was already). */
+    public readonly ready: pulumi.Output<string>;
 
     constructor(name: string, args: RunnerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Runner", name, {}, opts);
@@ -121,7 +125,7 @@ export class Runner extends pulumi.ComponentResource {
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
-        new ComposeReadiness(
+        const readiness = new ComposeReadiness(
             `${name}-ready`,
             {
                 project: args.project,
@@ -131,11 +135,13 @@ export class Runner extends pulumi.ComponentResource {
                 reportedFile: RUNNER_REPORTED_FILE,
                 retrySignal: RUNNER_RETRY_SIGNAL,
                 timeoutSeconds: args.daemonSeconds + args.composeSeconds + 30,
+                progressFile: args.progressFile,
             },
             { parent: this },
         );
 
         this.containerName = container.name;
+        this.ready = readiness.id;
         this.registerOutputs({ containerName: this.containerName });
     }
 }

@@ -10,8 +10,8 @@
 
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { dindComposeHome } from "./home";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const dockerignore: (opts?: { ignorecase?: boolean }) => { add(p: string | string[]): any; ignores(p: string): boolean } = require("@balena/dockerignore");
 
@@ -82,7 +82,7 @@ class HashCache {
     }
 }
 
-const cache = new HashCache(path.join(process.env.DIND_COMPOSE_HOME ?? path.join(os.homedir(), ".dind-compose"), "cache", "context-hashes.json"));
+const cache = new HashCache(path.join(dindComposeHome(), "cache", "context-hashes.json"));
 
 /**
  * sha256 over (relative path, content hash) of every file of `context` that

@@ -8,8 +8,8 @@
 
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { dindComposeHome } from "./home";
 
 /** The tool's name on PATH and in $DIND_COMPOSE_HOME/bin. */
 export const COMPOSE_MODEL_TOOL = "dind-compose-model";
@@ -145,12 +145,8 @@ export function findComposeModelTool(env: NodeJS.ProcessEnv = process.env): stri
         .split(path.delimiter)
         .filter((dir) => dir !== "")
         .map((dir) => path.join(dir, COMPOSE_MODEL_TOOL));
-    candidates.push(path.join(composeModelHome(env), "bin", COMPOSE_MODEL_TOOL));
+    candidates.push(path.join(dindComposeHome(env), "bin", COMPOSE_MODEL_TOOL));
     return candidates.find(isExecutableFile);
-}
-
-function composeModelHome(env: NodeJS.ProcessEnv): string {
-    return env.DIND_COMPOSE_HOME || path.join(os.homedir(), ".dind-compose");
 }
 
 function isExecutableFile(file: string): boolean {
@@ -163,7 +159,7 @@ function isExecutableFile(file: string): boolean {
 }
 
 function missingTool(env: NodeJS.ProcessEnv): ComposeModelToolError {
-    const bin = path.join(composeModelHome(env), "bin");
+    const bin = path.join(dindComposeHome(env), "bin");
     return new ComposeModelToolError(
         `${COMPOSE_MODEL_TOOL} is not installed (looked on PATH and in ${bin}); ` +
             "it reads compose files with compose's own loader: run scripts/compose-model.sh (or scripts/provision.sh)",

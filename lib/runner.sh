@@ -48,6 +48,7 @@ retry_requested=0
 # Background processes the traps must stop.
 child=
 watchdog=
+phase_watcher=
 sleeper=
 logs_pid=
 tee_pid=
@@ -55,13 +56,15 @@ tee_pid=
 say() { printf 'dind-compose[%s]: %s\n' "$project" "$*"; }
 now() { date +%s; }
 
-# report STATE [REASON]: replace the status file atomically. The words and
-# the format are lib/runnerStatus.ts's.
+# report STATE [DETAIL]: replace the status file atomically. The words and
+# the format are lib/runnerStatus.ts's; DETAIL (one line) says what exactly,
+# and is the reason of a failure.
 report() {
   state=$1
   line=$1
-  if [ "$1" = failed ]; then
-    line="failed: $(printf '%s' "${2:-}" | tr '\r\n' '  ')"
+  detail=$(printf '%s' "${2:-}" | tr '\r\n' '  ')
+  if [ "$1" = failed ] || [ -n "$detail" ]; then
+    line="$1: $detail"
   fi
   printf '%s\nattempt %s\n' "$line" "$attempt" >"$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"
 }
@@ -74,7 +77,7 @@ previous_attempt() {
 }
 
 stop_children() {
-  for pid in $child $watchdog $sleeper $logs_pid $tee_pid; do
+  for pid in $child $watchdog $phase_watcher $sleeper $logs_pid $tee_pid; do
     kill -TERM "$pid" 2>/dev/null
   done
 }
@@ -220,8 +223,42 @@ wait_for_retry() {
   done
 }
 
+# compose_phase FILE: what compose up is doing, from the last of its progress
+# lines in FILE that tells: "pulling SERVICE" (" web Pulling"; newer compose
+# says "Image IMAGE Pulling"), "building SERVICE" (BuildKit's "#N [SERVICE
+# step]" lines) or "starting CONTAINER"; nothing before the first.
+compose_phase() {
+  sed -n \
+    -e '/^#[0-9]* \[internal\]/d' \
+    -e 's/^#[0-9]* \[\([^] ]*\)[] ].*/building \1/p' \
+    -e 's/^ *\([^ ]*\) *Pulling *$/pulling \1/p' \
+    -e 's/^ *Image \([^ ]*\) *Pulling *$/pulling \1/p' \
+    -e 's/^ *Container \([^ ]*\) .*/starting \1/p' \
+    "$1" 2>/dev/null | tail -n 1
+}
+
+# watch_phase FILE PID: while PID (compose up) runs, report the phase its
+# output in FILE shows whenever it changes. It ends by itself once PID is
+# gone (see expire_after for why it does not rely on TERM alone).
+watch_phase() {
+  last=
+  while kill -0 "$2" 2>/dev/null; do
+    phase=$(compose_phase "$1")
+    if [ -n "$phase" ] && [ "$phase" != "$last" ]; then
+      last=$phase
+      case $phase in
+        pulling\ *) report pulling "${phase#* }" ;;
+        building\ *) report building "${phase#* }" ;;
+        starting\ *) report starting "${phase#* }" ;;
+      esac
+    fi
+    sleep 0.5
+  done
+}
+
 # compose up, with its output where it always goes (the runner's log) and its
-# stderr also kept, so the failure reason can quote compose's own last words.
+# stderr also kept, so the failure reason can quote compose's own last words
+# and the status can say what it is doing meanwhile.
 compose_up() {
   err_log=$work_dir/compose-up.err
   fifo=$work_dir/compose-up.fifo
@@ -235,8 +272,14 @@ compose_up() {
   # holding the pipe open and tee waiting.
   docker compose up --detach --build --remove-orphans 2>"$fifo" &
   child=$!
+  watch_phase "$err_log" "$child" </dev/null >/dev/null 2>&1 &
+  phase_watcher=$!
   finish_within "$1"
   up_status=$?
+  # The watcher's last report must land before this attempt's next one.
+  kill -TERM "$phase_watcher" 2>/dev/null
+  await "$phase_watcher"
+  phase_watcher=
   await "$tee_pid"
   tee_pid=
   rm -f "$fifo"
@@ -309,7 +352,9 @@ wait_for_services() {
       ready)
         ready_polls=$((ready_polls + 1))
         if [ "$ready_polls" -ge 2 ]; then return 0; fi ;;
-      *) ready_polls=0 ;;
+      *)
+        ready_polls=0
+        report waiting-for-services "${service:+$service: }$why" ;;
     esac
     if [ "$(now)" -ge "$deadline" ]; then
       if [ -n "$service" ]; then

@@ -11,7 +11,8 @@
 //     failed: service migrate exited with code 3
 //     attempt 2
 //
-// Line 1 is a state word, or `failed: <one-line reason>`. Line 2 counts the
+// Line 1 is a state word, optionally followed by `: <one-line detail>` (what
+// is being built or waited for; for `failed`, the reason). Line 2 counts the
 // runner's attempts: an attempt is one wait for the daemon followed by one
 // `docker compose up` and its wait for the services, and every new attempt
 // (first start, the daemon coming back, a retry request) increments it, even
@@ -35,8 +36,13 @@ export const RUNNER_REPORTED_FILE = "/run/dind-compose/reported";
 /** The signal that asks a failed runner for a new attempt (`docker kill --signal USR1 <runner>`). */
 export const RUNNER_RETRY_SIGNAL = "USR1";
 
-/** Every state a runner reports, in the order an attempt goes through them. */
-export const RUNNER_STATES = ["waiting-for-daemon", "starting", "waiting-for-services", "ok", "failed"] as const;
+/**
+ * Every state a runner reports, roughly in the order an attempt goes through
+ * them: `starting` when compose up begins and again when compose creates and
+ * starts containers; `pulling` and `building` come and go as compose's output
+ * says (lib/runner.sh reads it).
+ */
+export const RUNNER_STATES = ["waiting-for-daemon", "starting", "pulling", "building", "waiting-for-services", "ok", "failed"] as const;
 export type RunnerState = (typeof RUNNER_STATES)[number];
 
 /** States that end an attempt: nothing changes until the next attempt starts. */
@@ -48,11 +54,14 @@ export interface RunnerStatus {
     readonly attempt: number;
     /** Why the attempt failed (only for `failed`). */
     readonly reason?: string;
+    /** What exactly, for the other states: the service being pulled or built, the container starting, what a service still lacks. */
+    readonly detail?: string;
 }
 
 /** The status file's text for a status: what lib/runner.sh writes. */
 export function formatRunnerStatus(status: RunnerStatus): string {
-    const first = status.state === "failed" ? `failed: ${oneLine(status.reason ?? "")}` : status.state;
+    const first =
+        status.state === "failed" ? `failed: ${oneLine(status.reason ?? "")}` : status.detail ? `${status.state}: ${oneLine(status.detail)}` : status.state;
     return `${first}\nattempt ${status.attempt}\n`;
 }
 
@@ -67,12 +76,36 @@ export function parseRunnerStatus(text: string): RunnerStatus | undefined {
     if (!attempt) {
         return undefined;
     }
-    const failed = /^failed(?:: ?(.*))?$/.exec(first.trim());
-    if (failed) {
-        return { state: "failed", attempt: Number(attempt[1]), reason: (failed[1] ?? "").trim() };
+    const line = /^([a-z-]+)(?:: ?(.*))?$/.exec(first.trim());
+    const state = RUNNER_STATES.find((s) => s === line?.[1]);
+    if (!line || !state) {
+        return undefined;
     }
-    const state = RUNNER_STATES.find((s) => s === first.trim());
-    return state ? { state, attempt: Number(attempt[1]) } : undefined;
+    const detail = (line[2] ?? "").trim();
+    if (state === "failed") {
+        return { state, attempt: Number(attempt[1]), reason: detail };
+    }
+    return detail ? { state, attempt: Number(attempt[1]), detail } : { state, attempt: Number(attempt[1]) };
+}
+
+/** The status in words, for progress lines and `dind-compose status`: "building backend", "waiting for db: its health check is starting". */
+export function describeRunnerStatus(status: RunnerStatus): string {
+    const detail = status.state === "failed" ? status.reason : status.detail;
+    switch (status.state) {
+        case "waiting-for-daemon":
+            return "waiting for the daemon";
+        case "starting":
+            return detail ? `starting ${detail}` : "starting (docker compose up)";
+        case "pulling":
+        case "building":
+            return detail ? `${status.state} ${detail}` : status.state;
+        case "waiting-for-services":
+            return detail ? `waiting for ${detail}` : "waiting for the services";
+        case "ok":
+            return "up: every service running or done";
+        case "failed":
+            return detail ? `failed: ${detail}` : "failed";
+    }
 }
 
 export function isFinalRunnerState(state: RunnerState): boolean {

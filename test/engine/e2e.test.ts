@@ -55,11 +55,12 @@ describe("end to end: the example environment", function () {
         fs.writeFileSync(file, YAML.stringify(doc));
     }
 
-    function up(label?: string): void {
+    function up(label?: string): string {
         const result = ws.mustPulumi(["up", "--yes", "--skip-preview"]);
         if (label) {
             timings[label] = result.seconds;
         }
+        return result.stdout;
     }
 
     /** Non-"same" steps of a preview, as [op, urn] pairs. */
@@ -118,7 +119,14 @@ describe("end to end: the example environment", function () {
 
     it("converges from empty: every route answers over HTTP, and over HTTPS verified against the stack's CA", async () => {
         writeConfig(projects);
-        up("cold up");
+        const output = up("cold up");
+        // Progress while it happened, on each project's row: the daemon wait first, compose's phases last.
+        for (const project of ["project-a", "project-b"]) {
+            const lines = output.split("\n").filter((l) => new RegExp(`ComposeProject ${project} +\\S+ \\(\\S+\\) \\S`).test(l));
+            // (A daemon that answers within a poll shows only the image load.)
+            assert.match(lines.join("\n"), new RegExp(`waiting for the daemon dc-${STACK}\\.${project}\\.daemon|loading host image busybox:1\\.37`), `progress of ${project}:\n${output}`);
+            assert.match(lines.join("\n"), /compose: waiting for the services/, `progress of ${project}:\n${output}`);
+        }
         ca = JSON.parse(ws.mustPulumi(["stack", "output", "caCertificate", "--json"]).stdout);
         assert.match(ca, /BEGIN CERTIFICATE/);
         for (const [host, expected] of [

@@ -231,6 +231,19 @@ function processAlive(pid: number): boolean {
 }
 
 const script = fs.readFileSync(RUNNER_SCRIPT_SOURCE, "utf8");
+
+// Compose 2.26's output without a terminal (the runner's), as lib/runner.sh reads it.
+const COMPOSE_BUILD_OUTPUT = [
+    '#0 building with "default" instance using docker driver',
+    "#1 [backend internal] load build definition from Dockerfile",
+    "#1 DONE 0.0s",
+    "#2 [internal] load metadata for docker.io/library/busybox:1.37",
+    "#6 [backend 2/3] COPY backend/www /www",
+    "#6 DONE 0.0s",
+];
+const COMPOSE_PULL_OUTPUT = [" web Pulling ", " 7c8cd8b2d3d3 Pulling fs layer ", " 7c8cd8b2d3d3 Downloading [==>   ]  1.2MB/3.4MB"];
+const COMPOSE_NEW_PULL_OUTPUT = [" Image registry.example:5000/team/api:1.2 Pulling ", " 5d1f Downloading [=> ] 1MB/9MB"];
+const COMPOSE_CREATE_OUTPUT = [" Network project-a_default  Creating", " Network project-a_default  Created", " Container project-a-web-1  Creating"];
 const oneShotAndServer = ["web running  0", "installer exited  0"];
 
 describe("runner script", function () {
@@ -252,7 +265,7 @@ describe("runner script", function () {
         });
 
         it("writes exactly the protocol's state words, every one of them", () => {
-            const written = new Set([...script.matchAll(/^\s*(?:.*[;&|]\s*)?report (\S+)/gm)].map((m) => m[1].replace(/^"|"$/g, "")));
+            const written = new Set([...script.matchAll(/^\s*(?:.*[;&|)]\s*)?report (\S+)/gm)].map((m) => m[1].replace(/^"|"$/g, "")));
             assert.deepStrictEqual([...written].sort(), [...RUNNER_STATES].sort());
         });
 
@@ -267,6 +280,26 @@ describe("runner script", function () {
         it("runs compose up without --wait, which fails projects with one-shot services", () => {
             assert.match(script, /docker compose up --detach --build --remove-orphans/);
             assert.doesNotMatch(script, /--wait/);
+        });
+    });
+
+    describe("reading compose's progress", () => {
+        const phase = (lines: string[]) => {
+            const fn = /^compose_phase\(\) \{\n[\s\S]*?\n\}\n/m.exec(script)![0];
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-phase-"));
+            try {
+                fs.writeFileSync(path.join(dir, "out"), lines.join("\n") + "\n");
+                return execFileSync("sh", ["-c", `${fn}\ncompose_phase "$1"`, "sh", path.join(dir, "out")], { encoding: "utf8" }).trim();
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        };
+        it("finds the service being built, pulled, or the container starting, from the last line that tells", () => {
+            assert.strictEqual(phase(COMPOSE_BUILD_OUTPUT), "building backend");
+            assert.strictEqual(phase(COMPOSE_PULL_OUTPUT), "pulling web");
+            assert.strictEqual(phase(COMPOSE_NEW_PULL_OUTPUT), "pulling registry.example:5000/team/api:1.2");
+            assert.strictEqual(phase([...COMPOSE_PULL_OUTPUT, ...COMPOSE_BUILD_OUTPUT, ...COMPOSE_CREATE_OUTPUT]), "starting project-a-web-1");
+            assert.strictEqual(phase(['#0 building with "default" instance using docker driver', "#2 [internal] load .dockerignore"]), "");
         });
     });
 
@@ -316,6 +349,18 @@ describe("runner script", function () {
             const seen = await r.watch(2500);
             assert.strictEqual(seen.length, 1, `the status changed after the failure: ${JSON.stringify(seen)}`);
             assert.strictEqual(r.calls("compose up"), 1);
+        });
+
+        it("says what compose up is doing while it runs: building, then starting containers", async () => {
+            const r = start({ upSleep: 30, upStderr: COMPOSE_BUILD_OUTPUT.join("\n") + "\n" });
+            const building = await r.until("building", (s) => s.state === "building");
+            assert.deepStrictEqual(building, { state: "building", attempt: 1, detail: "backend" });
+            fs.appendFileSync(path.join(r.dir, "run", "compose-up.err"), COMPOSE_CREATE_OUTPUT.join("\n") + "\n");
+            assert.deepStrictEqual(await r.until("starting a container", (s) => s.state === "starting" && !!s.detail), {
+                state: "starting",
+                attempt: 1,
+                detail: "project-a-web-1",
+            });
         });
 
         it("fails naming a service that exited with code 3, and prints that service's last log lines", async () => {

@@ -7,13 +7,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { RUNNER_STATES, RunnerStatus, formatRunnerStatus, isFinalRunnerState, parseRunnerStatus, runnerHealthCommand } from "../../lib/runnerStatus";
+import { RUNNER_STATES, RunnerStatus, describeRunnerStatus, formatRunnerStatus, isFinalRunnerState, parseRunnerStatus, runnerHealthCommand } from "../../lib/runnerStatus";
 
 describe("runner status protocol", () => {
     it("reads back every state it writes, with its attempt and reason", () => {
         const statuses: RunnerStatus[] = [
             ...RUNNER_STATES.filter((s) => s !== "failed").map((state, i) => ({ state, attempt: i + 1 })),
             { state: "failed", attempt: 12, reason: "service migrate exited with code 3" },
+            { state: "building", attempt: 2, detail: "backend" },
+            { state: "waiting-for-services", attempt: 2, detail: "db: its health check is starting" },
         ];
         for (const status of statuses) {
             assert.deepStrictEqual(parseRunnerStatus(formatRunnerStatus(status)), status);
@@ -32,6 +34,23 @@ describe("runner status protocol", () => {
             reason: "daemon tcp://project-a:2376 did not answer within 120s",
         });
         assert.deepStrictEqual(parseRunnerStatus("waiting-for-services\nattempt 1\n"), { state: "waiting-for-services", attempt: 1 });
+        assert.deepStrictEqual(parseRunnerStatus("pulling: web\nattempt 1\n"), { state: "pulling", attempt: 1, detail: "web" });
+        assert.deepStrictEqual(parseRunnerStatus("failed\nattempt 1\n"), { state: "failed", attempt: 1, reason: "" });
+    });
+
+    it("says each state in words for progress lines", () => {
+        const said = (state: RunnerStatus["state"], detail?: string) =>
+            describeRunnerStatus(state === "failed" ? { state, attempt: 1, reason: detail } : { state, attempt: 1, detail });
+        assert.strictEqual(said("waiting-for-daemon"), "waiting for the daemon");
+        assert.strictEqual(said("starting"), "starting (docker compose up)");
+        assert.strictEqual(said("starting", "project-a-web-1"), "starting project-a-web-1");
+        assert.strictEqual(said("pulling", "web"), "pulling web");
+        assert.strictEqual(said("building", "backend"), "building backend");
+        assert.strictEqual(said("waiting-for-services", "db: its health check is starting"), "waiting for db: its health check is starting");
+        assert.strictEqual(said("failed", "service web exited with code 3"), "failed: service web exited with code 3");
+        for (const state of RUNNER_STATES) {
+            assert.ok(said(state).length > 0, state);
+        }
     });
 
     it("treats anything but a complete status as not reported yet", () => {
