@@ -37,5 +37,5 @@ export const projectDetails = stack.projectDetails;
 export const projectClientKeys = stack.projectClientKeys;
 /** Per project: host images loaded into its daemon, with their IDs. */
 export const preloadedImages = stack.preloadedImages;
-/** Where daemons reach the stack's Docker Hub cache, when the mirror is enabled. */
-export const mirrorEndpoint = stack.mirrorEndpoint;
+/** Where daemons reach the stack's Docker Hub cache; null when the mirror is off (an undefined output draws a warning on every up). */
+export const mirrorEndpoint = stack.mirrorEndpoint ?? null;
