@@ -239,8 +239,10 @@ compose_phase() {
 
 # watch_phase FILE PID: while PID (compose up) runs, report the phase its
 # output in FILE shows whenever it changes. It ends by itself once PID is
-# gone (see expire_after for why it does not rely on TERM alone).
+# gone (see expire_after for why it does not rely on TERM alone); TERM ends
+# it quietly (a job killed by a signal would be announced in the log).
 watch_phase() {
+  trap 'exit 0' TERM
   last=
   while kill -0 "$2" 2>/dev/null; do
     phase=$(compose_phase "$1")
