@@ -240,9 +240,11 @@ compose_phase() {
 # watch_phase FILE PID: while PID (compose up) runs, report the phase its
 # output in FILE shows whenever it changes. It ends by itself once PID is
 # gone (see expire_after for why it does not rely on TERM alone); TERM ends
-# it quietly (a job killed by a signal would be announced in the log).
+# it at once and quietly (a job killed by a signal would be announced in the
+# log), its pause included.
 watch_phase() {
-  trap 'exit 0' TERM
+  nap=
+  trap 'kill "$nap" 2>/dev/null; exit 0' TERM
   last=
   while kill -0 "$2" 2>/dev/null; do
     phase=$(compose_phase "$1")
@@ -254,7 +256,9 @@ watch_phase() {
         starting\ *) report starting "${phase#* }" ;;
       esac
     fi
-    sleep 0.5
+    sleep 0.5 &
+    nap=$!
+    wait "$nap"
   done
 }
 
