@@ -21,6 +21,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
+import { runCommand } from "../lib/runCommand";
 import { describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
 
 export interface ComposeReadinessArgs {
@@ -59,13 +60,7 @@ interface Inputs {
 // them. test/unit/composeReadiness.test.ts runs the serialised provider.
 export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-        const { execFile } = require("child_process");
-        const run = (file: string, args: string[]): Promise<string> =>
-            new Promise((resolve, reject) =>
-                execFile(file, args, { encoding: "utf8", timeout: 30000 }, (err: Error | null, stdout: string, stderr: string) =>
-                    err ? reject(Object.assign(err, { stderr: String(stderr).trim() })) : resolve(stdout),
-                ),
-            );
+        const run = (file: string, args: string[]) => runCommand(file, args, 30000);
         const docker = (...args: string[]) => run("docker", args);
         const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
         const runner = inputs.runnerName || inputs.runnerId.slice(0, 12);

@@ -17,6 +17,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
+import { runCommand } from "../lib/runCommand";
 
 export interface ImagePreloadArgs {
     /** The project, for messages. */
@@ -44,13 +45,7 @@ interface Inputs {
 
 /** Until the daemon answers on its local socket, polled four times a second; fails after `daemonSeconds` or when the container stops. */
 async function waitForDaemon(inputs: Inputs): Promise<void> {
-    const { execFile } = require("child_process");
-    const run = (file: string, args: string[]): Promise<string> =>
-        new Promise((resolve, reject) =>
-            execFile(file, args, { encoding: "utf8", timeout: 10000 }, (err: Error | null, stdout: string, stderr: string) =>
-                err ? reject(new Error(String(stderr).trim() || err.message)) : resolve(stdout),
-            ),
-        );
+    const run = (file: string, args: string[]) => runCommand(file, args, 10000);
     const docker = (...args: string[]) => run("docker", args);
     const name = inputs.daemonName || inputs.daemonId.slice(0, 12);
     const seconds = inputs.daemonSeconds ?? 120;

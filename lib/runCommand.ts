@@ -1,0 +1,16 @@
+// One command run the way the dynamic providers run `docker` (image preload,
+// compose readiness): bounded in time, its stdout as text, and on failure an
+// error saying what the command itself said on stderr.
+//
+// Pulumi serialises this module into those providers with everything it
+// holds, so it imports nothing: Node's modules are required inside.
+
+/** Runs `file args…` for at most `timeoutMs`; its stdout, or an error carrying its stderr (or why it did not run). */
+export function runCommand(file: string, args: string[], timeoutMs: number): Promise<string> {
+    const { execFile } = require("child_process");
+    return new Promise((resolve, reject) =>
+        execFile(file, args, { encoding: "utf8", timeout: timeoutMs }, (err: Error | null, stdout: string, stderr: string) =>
+            err ? reject(new Error(String(stderr).trim() || err.message)) : resolve(stdout),
+        ),
+    );
+}
