@@ -4,8 +4,8 @@
 
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { dindComposeHome } from "../../lib/home";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 
@@ -54,7 +54,7 @@ function tail(text: string, lines = 60): string {
 
 /** The environment every script of the project sets up (tools on PATH, plugins offline). */
 function toolEnv(): NodeJS.ProcessEnv {
-    const home = process.env.DIND_COMPOSE_HOME ?? path.join(os.homedir(), ".dind-compose");
+    const home = dindComposeHome();
     return {
         ...process.env,
         PATH: `${path.join(home, "bin")}:${process.env.PATH}`,
