@@ -83,6 +83,17 @@ function certutil(args: string[]): { code: number; stdout: string; stderr: strin
     return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
+/** What a store holds under this stack's name: nothing, this CA, or another CA (an earlier stack of that name). */
+type Held = "nothing" | "this CA" | "another CA";
+
+function held(present: string | undefined, caPem: string): Held {
+    return present === undefined ? "nothing" : samePem(present, caPem) ? "this CA" : "another CA";
+}
+
+function systemHas(file: string): string | undefined {
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}
+
 function nssHas(db: string, stack: string): string | undefined {
     const r = certutil(["-L", "-d", `sql:${db}`, "-n", caNickname(stack), "-a"]);
     return r.code === 0 ? r.stdout : undefined;
@@ -95,19 +106,17 @@ export function checkTrust(stores: TrustStores, stack: string, caPem: string): T
         lines.push({ where: "system store", ok: false, what: "not one dind-compose knows (Debian/Ubuntu, Fedora/RHEL, Arch): trust the CA by hand" });
     } else {
         const file = path.join(stores.system.dir, caFileName(stack));
-        const present = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
-        lines.push({
-            where: `system store (${file})`,
-            ok: present !== undefined && samePem(present, caPem),
-            what: present === undefined ? "not trusted" : samePem(present, caPem) ? "trusted" : "holds another CA of this stack's name (run dind-compose trust)",
-        });
+        const what = { nothing: "not trusted", "this CA": "trusted", "another CA": "holds another CA of this stack's name (run dind-compose trust)" };
+        const h = held(systemHas(file), caPem);
+        lines.push({ where: `system store (${file})`, ok: h === "this CA", what: what[h] });
     }
     if (stores.nssDbs.length === 0) {
         lines.push({ where: "browsers (NSS)", ok: true, what: "no NSS database found (no Chrome/Chromium/Firefox profile): nothing to do" });
     }
     for (const db of stores.nssDbs) {
-        const present = nssHas(db, stack);
-        lines.push({ where: `NSS database ${db}`, ok: present !== undefined && samePem(present, caPem), what: present === undefined ? "not trusted" : samePem(present, caPem) ? "trusted" : "holds another CA of this stack's name" });
+        const what = { nothing: "not trusted", "this CA": "trusted", "another CA": "holds another CA of this stack's name" };
+        const h = held(nssHas(db, stack), caPem);
+        lines.push({ where: `NSS database ${db}`, ok: h === "this CA", what: what[h] });
     }
     return lines;
 }
@@ -119,7 +128,7 @@ export function installTrust(stores: TrustStores, stack: string, caPem: string):
         lines.push({ where: "system store", ok: false, what: "not one dind-compose knows: trust the CA by hand (dind-compose's caCertificate output)" });
     } else {
         const file = path.join(stores.system.dir, caFileName(stack));
-        if (fs.existsSync(file) && samePem(fs.readFileSync(file, "utf8"), caPem)) {
+        if (held(systemHas(file), caPem) === "this CA") {
             lines.push({ where: `system store (${file})`, ok: true, what: "already trusted, unchanged" });
         } else {
             try {
@@ -131,12 +140,12 @@ export function installTrust(stores: TrustStores, stack: string, caPem: string):
         }
     }
     for (const db of stores.nssDbs) {
-        const present = nssHas(db, stack);
-        if (present !== undefined && samePem(present, caPem)) {
+        const h = held(nssHas(db, stack), caPem);
+        if (h === "this CA") {
             lines.push({ where: `NSS database ${db}`, ok: true, what: "already trusted, unchanged" });
             continue;
         }
-        if (present !== undefined) {
+        if (h === "another CA") {
             certutil(["-D", "-d", `sql:${db}`, "-n", caNickname(stack)]);
         }
         const pemFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dc-trust-")), "ca.pem");
