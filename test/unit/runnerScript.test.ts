@@ -246,15 +246,20 @@ const COMPOSE_NEW_PULL_OUTPUT = [" Image registry.example:5000/team/api:1.2 Pull
 const COMPOSE_CREATE_OUTPUT = [" Network project-a_default  Creating", " Network project-a_default  Created", " Container project-a-web-1  Creating"];
 const oneShotAndServer = ["web running  0", "installer exited  0"];
 
-describe("runner script", function () {
-    this.timeout(10000);
+/** Inside a describe: a `start` for runners, each cleaned up after its test. */
+function runnersCleanedAfterEach(): (options?: RunnerOptions) => RunnerUnderTest {
     const runners: RunnerUnderTest[] = [];
-    const start = (options: RunnerOptions = {}) => {
+    afterEach(() => runners.splice(0).forEach((r) => r.cleanup()));
+    return (options: RunnerOptions = {}) => {
         const runner = new RunnerUnderTest(options);
         runners.push(runner);
         return runner;
     };
-    afterEach(() => runners.splice(0).forEach((r) => r.cleanup()));
+}
+
+describe("runner script", function () {
+    this.timeout(10000);
+    const start = runnersCleanedAfterEach();
 
     describe("its source", () => {
         it("passes shellcheck", () => {
@@ -496,13 +501,7 @@ provider.create(JSON.parse(process.argv[3])).then(
 describe("readiness check, serialised as Pulumi runs it, following the real runner script", function () {
     this.timeout(10000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-readiness-"));
-    const runners: RunnerUnderTest[] = [];
-    const start = (options: RunnerOptions = {}) => {
-        const runner = new RunnerUnderTest(options);
-        runners.push(runner);
-        return runner;
-    };
-    afterEach(() => runners.splice(0).forEach((r) => r.cleanup()));
+    const start = runnersCleanedAfterEach();
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     before(async () => {
