@@ -6,11 +6,13 @@
 // ordinary change can plan its replacement; its name and labels are ignored
 // after creation for the same reason (a volume created before names took their
 // current shape keeps its old name, and so its data). It goes away only when its project leaves the stack or
-// the stack is destroyed.
+// the stack is destroyed, removed by a DockerRemoval once the containers mounting it are gone (the Docker
+// provider's own delete would first wait a fixed 2 s).
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
+import { DockerRemoval } from "./dockerRemoval";
 
 export interface DataVolumeArgs {
     /** Docker volume name, derived from stack and project. */
@@ -20,7 +22,7 @@ export interface DataVolumeArgs {
 }
 
 export class DataVolume extends pulumi.ComponentResource {
-    /** The Docker volume name, to mount. */
+    /** The Docker volume name, to mount: containers mounting it are deleted before the volume is removed. */
     public readonly volumeName: pulumi.Output<string>;
 
     constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -29,10 +31,11 @@ export class DataVolume extends pulumi.ComponentResource {
         const volume = new docker.Volume(
             `${name}-volume`,
             { name: args.volumeName, labels: toLabelList(args.labels) },
-            { parent: this, ignoreChanges: ["name", "labels"] },
+            { parent: this, ignoreChanges: ["name", "labels"], retainOnDelete: true },
         );
+        const removal = new DockerRemoval(`${name}-removal`, { kind: "volume", objectName: volume.name }, { parent: this });
 
-        this.volumeName = volume.name;
+        this.volumeName = removal.nameForUsers;
         this.registerOutputs({ volumeName: this.volumeName });
     }
 }

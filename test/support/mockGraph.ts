@@ -1,7 +1,7 @@
 // Builds a stack from fixture settings under Pulumi's mocks and records what
 // the program registers: each resource's type, name, inputs (secrets revealed
 // for reading, and as the engine would see them) and the options the engine
-// would be told (deleteBeforeReplace, dependencies).
+// would be told (deleteBeforeReplace, retainOnDelete, dependencies).
 
 import * as fs from "fs";
 import * as path from "path";
@@ -18,6 +18,8 @@ export interface Registered {
     /** Inputs as the engine would see them: secrets still wrapped. */
     raw: any;
     deleteBeforeReplace: boolean;
+    /** Left in place by Pulumi on delete (something else removes it). */
+    retainOnDelete: boolean;
     /** URNs this resource was declared to depend on (explicitly or through its inputs). */
     dependencies: string[];
 }
@@ -64,7 +66,7 @@ function computedState(type: string, name: string, inputs: any): Record<string, 
 }
 
 let current: Registered[] = [];
-const pending = new Map<string, { deleteBeforeReplace: boolean; dependencies: string[] }>();
+const pending = new Map<string, { deleteBeforeReplace: boolean; retainOnDelete: boolean; dependencies: string[] }>();
 let installed = false;
 
 function install(): void {
@@ -79,6 +81,7 @@ function install(): void {
     MockMonitor.prototype.registerResource = function (req: any, callback: any) {
         pending.set(`${req.getType()}::${req.getName()}`, {
             deleteBeforeReplace: req.getDeletebeforereplace(),
+            retainOnDelete: req.getRetainondelete(),
             dependencies: req.getDependenciesList(),
         });
         return original.call(this, req, callback);
@@ -87,7 +90,7 @@ function install(): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
-                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, dependencies: [] };
+                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, retainOnDelete: false, dependencies: [] };
                 current.push({
                     type: args.type,
                     name: args.name,

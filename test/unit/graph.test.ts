@@ -88,6 +88,29 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
+    it("removes the edge network and each data volume only after every container using it, never through the Docker provider's delayed delete", () => {
+        const removal = (name: string) => {
+            const r = named(g, name);
+            assert.strictEqual(r.type, "pulumi-nodejs:dynamic/dind-compose:DockerRemoval");
+            return r;
+        };
+        const network = ofType(g, "network:Network");
+        const volumes = ofType(g, "volume:Volume");
+        assert.strictEqual(network.length, 1);
+        assert.strictEqual(volumes.length, projects.length + 1, "a data volume per project and the mirror's");
+        for (const r of [...network, ...volumes]) {
+            assert.strictEqual(r.retainOnDelete, true, `${r.name} would be deleted by the Docker provider`);
+            assert.ok(dependsOn(removal(`${r.name.replace(/-(network|volume)$/, "")}-removal`), r.name), `${r.name}'s removal does not follow it`);
+        }
+        for (const c of ofType(g, ":Container")) {
+            assert.ok(dependsOn(c, "edge-removal"), `${c.inputs.name} is on the edge network but not deleted before its removal`);
+        }
+        for (const p of projects) {
+            assert.ok(dependsOn(container(g, dev(p).daemon), `${p}-data-removal`), `${p}'s data volume could be removed under its daemon`);
+        }
+        assert.ok(dependsOn(container(g, stackNames("dev").mirror), "mirror-cache-removal"));
+    });
+
     it("mounts the project directory at its host path in daemon and runner, and runs compose from there", () => {
         for (const p of projects) {
             const dir = path.join(root, "examples", p);

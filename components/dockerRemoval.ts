@@ -1,0 +1,93 @@
+// Removes a Docker network or volume when the stack (or the project owning
+// it) goes away: `docker network rm` / `docker volume rm`, retried while
+// Docker still says it is in use, bounded.
+//
+// Why it exists: the Docker provider waits a fixed 2 s before every network
+// or volume delete (and after every network create), whatever the engine is
+// doing; a teardown paid it twice in a row. The docker.Network and
+// docker.Volume resources keep creating (and, for volumes, owning) the
+// objects, but are `retainOnDelete`, and this resource, which everything that
+// uses the object depends on, does the removal instead. So the order stays
+// safe: every container using the object is gone before it is removed, and a
+// daemon's data volume is removed only when its project leaves the stack or
+// the stack is destroyed, exactly as before.
+//
+// It never plans a replacement (a replacement would delete the object under
+// the containers using it): its name cannot change without its owner's
+// changing, and a change of inputs is an in-place update that removes
+// nothing.
+//
+// A dynamic resource that runs the host's `docker` CLI against the same
+// engine the Docker provider uses; what it needs is required inside its
+// functions, which Pulumi serialises and runs in another process.
+
+import * as pulumi from "@pulumi/pulumi";
+import { runCommand } from "../lib/runCommand";
+
+export type DockerObjectKind = "network" | "volume";
+
+export interface DockerRemovalArgs {
+    readonly kind: DockerObjectKind;
+    /** The network's or volume's name. */
+    readonly objectName: pulumi.Input<string>;
+}
+
+interface Inputs {
+    kind: DockerObjectKind;
+    objectName: string;
+}
+
+/** How long a removal keeps retrying while Docker says the object is still in use. */
+const IN_USE_SECONDS = 30;
+
+async function remove(inputs: Inputs): Promise<void> {
+    const deadline = Date.now() + IN_USE_SECONDS * 1000;
+    for (;;) {
+        try {
+            await runCommand("docker", [inputs.kind, "rm", inputs.objectName], 60000);
+            return;
+        } catch (err: any) {
+            const message = String(err.message);
+            if (/no such (network|volume)|not found/i.test(message)) {
+                return;
+            }
+            if (!/in use|active endpoints/i.test(message) || Date.now() >= deadline) {
+                throw new Error(`removing Docker ${inputs.kind} ${inputs.objectName} failed: ${message}`);
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}
+
+/** Exported for the tests that serialise it as Pulumi does and run it against the engine. */
+export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+        // The object itself is created by its docker.Network or docker.Volume resource.
+        return { id: `${inputs.kind}:${inputs.objectName}`, outs: inputs };
+    },
+    async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
+        return { changes: olds.kind !== news.kind || olds.objectName !== news.objectName, replaces: [], deleteBeforeReplace: false };
+    },
+    async update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        return { outs: news };
+    },
+    async delete(_id: string, props: Inputs): Promise<void> {
+        await remove(props);
+    },
+};
+
+export class DockerRemoval extends pulumi.dynamic.Resource {
+    /** The network's or volume's name, available once this resource exists. */
+    public readonly objectName!: pulumi.Output<string>;
+    /**
+     * The name as given, carrying a dependency on this resource: whatever uses it is deleted before the
+     * removal runs. Known whenever the given name is (a URN is known even in a preview), so a preview
+     * shows no change where there is none.
+     */
+    public readonly nameForUsers: pulumi.Output<string>;
+
+    constructor(name: string, args: DockerRemovalArgs, opts?: pulumi.CustomResourceOptions) {
+        super(dockerRemovalProvider, name, { ...args }, opts, "dind-compose", "DockerRemoval");
+        this.nameForUsers = pulumi.all([args.objectName, this.urn]).apply(([value]) => value);
+    }
+}

@@ -1,0 +1,48 @@
+// The removal that replaces the Docker provider's delayed network and volume
+// deletes (components/dockerRemoval.ts), against the real engine: it waits
+// while a container still uses the object, removes it once that container is
+// gone, and treats an object that is already gone as removed.
+
+import * as assert from "assert";
+import { dockerRemovalProvider } from "../../components/dockerRemoval";
+import { must, run } from "../support/pulumiCli";
+
+/** A small image scripts/images.sh guarantees on the host. */
+const IMAGE = "busybox:1.37";
+const LABEL = "dind-compose.removal-test";
+const id = `dc-removal-${process.pid}`;
+
+function cleanUp(): void {
+    run("docker", ["rm", "-f", `${id}-user`]);
+    run("docker", ["volume", "rm", `${id}-volume`]);
+    run("docker", ["network", "rm", `${id}-network`]);
+}
+const exists = (kind: string, name: string) => run("docker", [kind, "inspect", name]).code === 0;
+
+describe("docker removal against the real engine", function () {
+    this.timeout(120000);
+    before(cleanUp);
+    after(cleanUp);
+
+    for (const kind of ["volume", "network"] as const) {
+        it(`removes a ${kind} as soon as the container using it is gone, not before`, async () => {
+            const name = `${id}-${kind}`;
+            must("docker", [kind, "create", "--label", LABEL, name]);
+            const use = kind === "volume" ? ["-v", `${name}:/data`] : ["--network", name];
+            must("docker", ["run", "-d", "--name", `${id}-user`, "--label", LABEL, ...use, IMAGE, "sleep", "600"]);
+
+            const removal = dockerRemovalProvider.delete!(`${kind}:${name}`, { kind, objectName: name });
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            assert.ok(exists(kind, name), `the ${kind} was removed while a container used it`);
+            must("docker", ["rm", "-f", `${id}-user`]);
+            const started = Date.now();
+            await removal;
+            assert.ok(!exists(kind, name), `the ${kind} is still there`);
+            assert.ok(Date.now() - started < 5000, `removal took ${Date.now() - started} ms after the container went`);
+        });
+
+        it(`treats a ${kind} that is already gone as removed`, async () => {
+            await dockerRemovalProvider.delete!(`${kind}:x`, { kind, objectName: `${id}-missing-${kind}` });
+        });
+    }
+});

@@ -1,0 +1,27 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerRemovalProvider } from "../../components/dockerRemoval";
+
+describe("docker removal provider", () => {
+    it("serialises the way Pulumi ships a dynamic provider, needing only Node's own modules", async () => {
+        const serialized = await pulumi.runtime.serializeFunction(() => dockerRemovalProvider);
+        assert.match(serialized.text, /"rm"/);
+        const required = [...serialized.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+        assert.deepStrictEqual([...new Set(required)].sort(), ["child_process"]);
+    });
+
+    it("never plans a replacement, which would remove the object under the containers using it", async () => {
+        const base = { kind: "volume", objectName: "v1" };
+        assert.deepStrictEqual(await dockerRemovalProvider.diff!("id", base, { ...base }), { changes: false, replaces: [], deleteBeforeReplace: false });
+        for (const news of [{ ...base, objectName: "v2" }, { ...base, kind: "network" }]) {
+            const diff = await dockerRemovalProvider.diff!("id", base, news);
+            assert.strictEqual(diff.changes, true);
+            assert.deepStrictEqual(diff.replaces, []);
+        }
+    });
+
+    it("creates nothing: the object belongs to its docker.Network or docker.Volume", async () => {
+        const created = await dockerRemovalProvider.create!({ kind: "network", objectName: "n1" });
+        assert.deepStrictEqual(created, { id: "network:n1", outs: { kind: "network", objectName: "n1" } });
+    });
+});
