@@ -14,10 +14,19 @@
 // carries are lib/runnerStatus.ts's; which attempts have been reported is
 // recorded in the runner container itself (RUNNER_REPORTED_FILE).
 //
+// It also carries the digest of the project's normalised compose model (and
+// its services), so an edit of a compose file shows in `pulumi preview` as an
+// update of this resource, and nothing else: the update tells the running
+// runner that the model changed (RUNNER_MODEL_CHANGED_SIGNAL), which runs
+// compose up again as a new attempt, and waits for that attempt's result.
+// Replacing the runner container for an edit would protect nothing and cost a
+// container stop and start.
+//
 // It is a dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses (DOCKER_HOST and friends apply to both). It
 // has nothing to create or delete; it is re-checked whenever its runner is
-// replaced, and by every `pulumi up` after one in which it failed.
+// replaced or the compose model changes, and by every `pulumi up` after one in
+// which it failed.
 
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
@@ -37,6 +46,12 @@ export interface ComposeReadinessArgs {
     readonly reportedFile: pulumi.Input<string>;
     /** The signal that asks the runner for a new attempt (RUNNER_RETRY_SIGNAL). */
     readonly retrySignal: pulumi.Input<string>;
+    /** The signal that tells the runner its compose model changed (RUNNER_MODEL_CHANGED_SIGNAL). */
+    readonly modelChangedSignal: pulumi.Input<string>;
+    /** Digest of the normalised compose model: a change re-runs compose up in the running runner. */
+    readonly composeDigest: pulumi.Input<string>;
+    /** The project's services, for the preview's diff. */
+    readonly services: pulumi.Input<pulumi.Input<string>[]>;
     /** Upper bound on the wait; the runner's own bounded waits normally end it sooner. */
     readonly timeoutSeconds: pulumi.Input<number>;
     /** Where to say what compose is doing, for the progress display (lib/progress.ts). */
@@ -50,6 +65,9 @@ interface Inputs {
     statusFile: string;
     reportedFile: string;
     retrySignal: string;
+    modelChangedSignal?: string;
+    composeDigest?: string;
+    services?: string[];
     timeoutSeconds: number;
     progressFile?: string;
 }
@@ -58,79 +76,98 @@ interface Inputs {
 // separate process: modules are required inside them, and what they capture
 // from this program (parseRunnerStatus, a pure function) is serialised with
 // them. test/unit/composeReadiness.test.ts runs the serialised provider.
+/**
+ * Follows the runner until an attempt's result that no check has reported yet; with `modelChanged`, first
+ * tells the runner its compose model changed and waits for an attempt that starts after that.
+ */
+async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
+    const run = (file: string, args: string[]) => runCommand(file, args, 30000);
+    const docker = (...args: string[]) => run("docker", args);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const runner = inputs.runnerName || inputs.runnerId.slice(0, 12);
+    const prefix = `project ${inputs.project}`;
+
+    const logTail = async (): Promise<string> => {
+        try {
+            // The container's stderr (where compose reports errors) comes out on docker's stderr: merge them in order.
+            const tail = await run("sh", ["-c", 'docker logs --tail 40 "$1" 2>&1', "sh", inputs.runnerId]);
+            return tail.trimEnd().replace(/^/gm, "    ");
+        } catch (err) {
+            return `    (docker logs failed: ${err})`;
+        }
+    };
+    // The runner's status, or undefined while it has not written one; throws when the container is not running.
+    const readStatus = async () => {
+        try {
+            return parseRunnerStatus(await docker("exec", inputs.runnerId, "cat", inputs.statusFile));
+        } catch (err) {
+            const state = (await docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", inputs.runnerId).catch(() => "missing")).trim();
+            if (state.startsWith("running")) {
+                return undefined; // no status file yet
+            }
+            throw new Error(`${prefix}: its runner container ${runner} is not running (${state}). Its last output (docker logs ${runner}):\n${await logTail()}`);
+        }
+    };
+    const recordReported = async (attempt: number) => {
+        await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
+    };
+    const reported = Number((await docker("exec", inputs.runnerId, "cat", inputs.reportedFile).catch(() => "0")).trim()) || 0;
+
+    const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+    let status = await readStatus();
+    // Results of attempts before this one are not news.
+    let firstFresh = 0;
+    if (modelChanged) {
+        await docker("kill", "--signal", inputs.modelChangedSignal ?? "USR2", inputs.runnerId);
+        firstFresh = (status?.attempt ?? 0) + 1;
+    } else if (status?.state === "failed" && status.attempt <= reported) {
+        await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);
+        firstFresh = status.attempt + 1;
+    }
+    let said = "";
+    for (;;) {
+        if (status && status.attempt >= firstFresh) {
+            const phase = `compose: ${describeRunnerStatus(status)}`;
+            if (phase !== said) {
+                writeProgress(inputs.progressFile, phase);
+                said = phase;
+            }
+            if (status.state === "ok") {
+                return;
+            }
+            if (status.state === "failed") {
+                await recordReported(status.attempt);
+                throw new Error(`${prefix}: ${status.reason || "compose failed"} (attempt ${status.attempt}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
+            }
+        }
+        if (Date.now() >= deadline) {
+            // A result that arrives after this is left over for the next `pulumi up`, which retries it.
+            await recordReported(Math.max(status?.attempt ?? 0, firstFresh));
+            const last = status ? `${status.state}${status.reason ? `: ${status.reason}` : ""}, attempt ${status.attempt}` : "none yet";
+            throw new Error(`${prefix}: compose was not up after ${inputs.timeoutSeconds}s (last status: ${last}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
+        }
+        // A `docker exec cat` a few times a second costs little and saves up to a second per project.
+        await sleep(250);
+        status = await readStatus();
+    }
+}
+
 export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-        const run = (file: string, args: string[]) => runCommand(file, args, 30000);
-        const docker = (...args: string[]) => run("docker", args);
-        const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-        const runner = inputs.runnerName || inputs.runnerId.slice(0, 12);
-        const prefix = `project ${inputs.project}`;
-
-        const logTail = async (): Promise<string> => {
-            try {
-                // The container's stderr (where compose reports errors) comes out on docker's stderr: merge them in order.
-                const tail = await run("sh", ["-c", 'docker logs --tail 40 "$1" 2>&1', "sh", inputs.runnerId]);
-                return tail.trimEnd().replace(/^/gm, "    ");
-            } catch (err) {
-                return `    (docker logs failed: ${err})`;
-            }
-        };
-        // The runner's status, or undefined while it has not written one; throws when the container is not running.
-        const readStatus = async () => {
-            try {
-                return parseRunnerStatus(await docker("exec", inputs.runnerId, "cat", inputs.statusFile));
-            } catch (err) {
-                const state = (await docker("inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", inputs.runnerId).catch(() => "missing")).trim();
-                if (state.startsWith("running")) {
-                    return undefined; // no status file yet
-                }
-                throw new Error(`${prefix}: its runner container ${runner} is not running (${state}). Its last output (docker logs ${runner}):\n${await logTail()}`);
-            }
-        };
-        const recordReported = async (attempt: number) => {
-            await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
-        };
-        const reported = Number((await docker("exec", inputs.runnerId, "cat", inputs.reportedFile).catch(() => "0")).trim()) || 0;
-
-        const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-        let status = await readStatus();
-        // Results of attempts before this one are not news.
-        let firstFresh = 0;
-        if (status?.state === "failed" && status.attempt <= reported) {
-            await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);
-            firstFresh = status.attempt + 1;
-        }
-        let said = "";
-        for (;;) {
-            if (status && status.attempt >= firstFresh) {
-                const phase = `compose: ${describeRunnerStatus(status)}`;
-                if (phase !== said) {
-                    writeProgress(inputs.progressFile, phase);
-                    said = phase;
-                }
-                if (status.state === "ok") {
-                    return { id: `${inputs.project}-${inputs.runnerId.slice(0, 12)}`, outs: inputs };
-                }
-                if (status.state === "failed") {
-                    await recordReported(status.attempt);
-                    throw new Error(`${prefix}: ${status.reason || "compose failed"} (attempt ${status.attempt}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
-                }
-            }
-            if (Date.now() >= deadline) {
-                // A result that arrives after this is left over for the next `pulumi up`, which retries it.
-                await recordReported(Math.max(status?.attempt ?? 0, firstFresh));
-                const last = status ? `${status.state}${status.reason ? `: ${status.reason}` : ""}, attempt ${status.attempt}` : "none yet";
-                throw new Error(`${prefix}: compose was not up after ${inputs.timeoutSeconds}s (last status: ${last}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
-            }
-            // A `docker exec cat` a few times a second costs little and saves up to a second per project.
-            await sleep(250);
-            status = await readStatus();
-        }
+        await follow(inputs, false);
+        return { id: `${inputs.project}-${inputs.runnerId.slice(0, 12)}`, outs: inputs };
     },
 
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
         const replaces = olds.runnerId !== news.runnerId || olds.project !== news.project ? ["runnerId"] : [];
-        return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+        const modelChanged = olds.composeDigest !== news.composeDigest || JSON.stringify(olds.services) !== JSON.stringify(news.services);
+        return { changes: replaces.length > 0 || modelChanged, replaces, deleteBeforeReplace: true };
+    },
+
+    // Only the compose model changed (anything else replaces this resource).
+    async update(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+        await follow(news, olds.composeDigest !== news.composeDigest);
+        return { outs: news };
     },
 
     async delete(): Promise<void> {

@@ -6,16 +6,19 @@
 // the project's output. It reports through a status file (lib/runnerStatus.ts)
 // that its health check and the readiness check of `pulumi up` read.
 //
-// It carries a digest of the project's normalised compose model and the list
-// of its services as labels: editing the compose file changes this container
-// (and nothing else), which is exactly what `pulumi preview` shows.
+// Its readiness check carries a digest of the project's normalised compose
+// model and the list of its services: editing the compose file updates that
+// check (and nothing else), which is exactly what `pulumi preview` shows, and
+// the update has this runner run compose up again (components/composeReadiness.ts);
+// the container itself is replaced only when how it runs compose changes
+// (files, profiles, environment, certificates, image).
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABELS, toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
-import { RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
+import { RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
@@ -84,12 +87,6 @@ export class Runner extends pulumi.ComponentResource {
             composeSeconds: args.composeSeconds,
             statusFile: RUNNER_STATUS_FILE,
         });
-        const labels = {
-            ...args.labels,
-            [LABELS.composeDigest]: args.composeDigest,
-            [LABELS.services]: args.services.join(","),
-        };
-
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -99,7 +96,7 @@ export class Runner extends pulumi.ComponentResource {
                 init: true,
                 envs: toEnvList(environment),
                 workingDir: args.projectDir,
-                labels: toLabelList(labels),
+                labels: toLabelList(args.labels),
                 mounts: args.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                 uploads: [
                     { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
@@ -134,6 +131,9 @@ export class Runner extends pulumi.ComponentResource {
                 statusFile: RUNNER_STATUS_FILE,
                 reportedFile: RUNNER_REPORTED_FILE,
                 retrySignal: RUNNER_RETRY_SIGNAL,
+                modelChangedSignal: RUNNER_MODEL_CHANGED_SIGNAL,
+                composeDigest: args.composeDigest,
+                services: args.services,
                 timeoutSeconds: args.daemonSeconds + args.composeSeconds + 30,
                 progressFile: args.progressFile,
             },

@@ -13,8 +13,6 @@ export const LABELS = {
     stack: "dind-compose.stack",
     project: "dind-compose.project",
     role: "dind-compose.role",
-    composeDigest: "dind-compose.compose-digest",
-    services: "dind-compose.services",
 } as const;
 
 /** What a Docker object is for; the value of the `dind-compose.role` label. */

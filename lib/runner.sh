@@ -13,7 +13,11 @@
 #
 # A failed attempt stays failed: compose is not re-run (that would re-run
 # one-shot services) until SIGUSR1 asks for a new attempt, which the
-# readiness check of the next `pulumi up` sends. SIGTERM/SIGINT end it at
+# readiness check of the next `pulumi up` sends. SIGUSR2 says the compose
+# model changed (`pulumi up` after an edit): a new attempt runs compose up
+# again, at once when the project is up or failed, else right after the
+# attempt under way (which may have read the files before the edit), so the
+# container need not be replaced for an edit. SIGTERM/SIGINT end it at
 # once in every state: long commands run in the background so the traps run
 # while the shell waits for them.
 #
@@ -45,6 +49,8 @@ mkdir -p "$work_dir" || exit 1
 state=
 attempt=0
 retry_requested=0
+# Set by SIGUSR2: the compose model changed, so this attempt is not the last.
+again=0
 # Background processes the traps must stop.
 child=
 watchdog=
@@ -99,8 +105,18 @@ on_retry_request() {
   fi
 }
 
+# The compose model changed: whatever this attempt's outcome, another one
+# follows; a project that is up or failed (idle, waiting in pause) starts it now.
+on_model_change() {
+  again=1
+  case $state in
+    ok | failed) retry_requested=1 ;;
+  esac
+}
+
 trap on_stop TERM INT
 trap on_retry_request USR1
+trap on_model_change USR2
 
 # await PID: wait for a background process. A trap that does not end the
 # script (USR1) interrupts `wait` too; that is not the process ending.
@@ -205,9 +221,9 @@ wait_for_daemon() {
 }
 
 # After a daemon timeout: stay failed, but start a new attempt as soon as the
-# daemon answers or a retry is requested.
+# daemon answers, a retry is requested or the compose model changed.
 wait_for_daemon_or_retry() {
-  while [ "$retry_requested" = 0 ]; do
+  while [ "$retry_requested" = 0 ] && [ "$again" = 0 ]; do
     pause 2
     if [ "$retry_requested" = 0 ] && daemon_answers; then
       say "daemon $daemon_host answers now"
@@ -405,6 +421,7 @@ follow_logs() {
   ticks=0
   while :; do
     pause 1
+    if [ "$retry_requested" = 1 ]; then break; fi
     ticks=$((ticks + 1))
     if ! kill -0 "$logs_pid" 2>/dev/null || [ "$ticks" -ge 5 ]; then
       ticks=0
@@ -420,6 +437,7 @@ attempt=$(previous_attempt)
 while :; do
   attempt=$((attempt + 1))
   retry_requested=0
+  again=0
   if ! wait_for_daemon; then
     report failed "daemon $daemon_host did not answer within ${daemon_seconds}s"
     say "the daemon at $daemon_host did not answer within ${daemon_seconds}s; the last attempt said:"
@@ -429,10 +447,18 @@ while :; do
   fi
   if bring_up; then
     report ok
+    if [ "$again" = 1 ]; then
+      say "compose project is up (attempt $attempt), but its compose model changed meanwhile"
+      continue
+    fi
     say "compose project is up (attempt $attempt); following its logs"
     follow_logs
-    say "lost the daemon at $daemon_host; waiting for it to come back"
-  else
+    if [ "$again" = 1 ]; then
+      say "the compose model changed: running compose up again"
+    else
+      say "lost the daemon at $daemon_host; waiting for it to come back"
+    fi
+  elif [ "$again" = 0 ]; then
     wait_for_retry
   fi
 done

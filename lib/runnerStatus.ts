@@ -15,13 +15,15 @@
 // is being built or waited for; for `failed`, the reason). Line 2 counts the
 // runner's attempts: an attempt is one wait for the daemon followed by one
 // `docker compose up` and its wait for the services, and every new attempt
-// (first start, the daemon coming back, a retry request) increments it, even
+// (first start, the daemon coming back, a retry request, a changed compose
+// model) increments it, even
 // across restarts of the container. A reader that remembers an attempt number
 // can therefore tell a fresh result from one it has already seen.
 //
 // `failed` is final: the runner never replaces it with a non-final state
 // until it actually starts a new attempt (the daemon came back after a daemon
-// timeout, or a retry was requested with RUNNER_RETRY_SIGNAL).
+// timeout, a retry was requested with RUNNER_RETRY_SIGNAL, or the compose
+// model changed: RUNNER_MODEL_CHANGED_SIGNAL).
 
 /** Where the runner writes its status, inside the runner container. */
 export const RUNNER_STATUS_FILE = "/run/dind-compose/status";
@@ -35,6 +37,12 @@ export const RUNNER_REPORTED_FILE = "/run/dind-compose/reported";
 
 /** The signal that asks a failed runner for a new attempt (`docker kill --signal USR1 <runner>`). */
 export const RUNNER_RETRY_SIGNAL = "USR1";
+
+/**
+ * The signal that tells a runner its compose model changed: it runs compose up again as a new attempt,
+ * at once when the project is up or failed, else right after the attempt under way.
+ */
+export const RUNNER_MODEL_CHANGED_SIGNAL = "USR2";
 
 /**
  * Every state a runner reports, roughly in the order an attempt goes through

@@ -159,12 +159,17 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
-    it("labels each runner with its compose digest and services", () => {
-        const labels = (p: string) => Object.fromEntries(container(g, dev(p).runner).inputs.labels.map((l: any) => [l.label, l.value]));
-        assert.match(labels("project-a")["dind-compose.compose-digest"], /^[0-9a-f]{64}$/);
-        assert.notStrictEqual(labels("project-a")["dind-compose.compose-digest"], labels("project-b")["dind-compose.compose-digest"]);
-        assert.strictEqual(labels("project-a")["dind-compose.services"], "backend,web");
-        assert.strictEqual(labels("project-b")["dind-compose.services"], "web");
+    it("puts the compose digest and services on each readiness check, not on the runner container (an edit re-runs compose, it replaces nothing)", () => {
+        const ready = (p: string) => named(g, `${p}-runner-ready`).inputs;
+        assert.match(ready("project-a").composeDigest, /^[0-9a-f]{64}$/);
+        assert.notStrictEqual(ready("project-a").composeDigest, ready("project-b").composeDigest);
+        assert.deepStrictEqual(ready("project-a").services, ["backend", "web"]);
+        assert.deepStrictEqual(ready("project-b").services, ["web"]);
+        assert.strictEqual(ready("project-a").modelChangedSignal, "USR2");
+        for (const p of projects) {
+            const labels = container(g, dev(p).runner).inputs.labels.map((l: any) => l.label);
+            assert.deepStrictEqual(labels.sort(), ["dind-compose.project", "dind-compose.role", "dind-compose.stack"]);
+        }
     });
 
     it("labels every container, network and volume with stack and role, and project where it has one", () => {

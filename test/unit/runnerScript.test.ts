@@ -437,6 +437,37 @@ describe("runner script", function () {
         });
     });
 
+    describe("when the compose model changes (SIGUSR2)", () => {
+        it("runs compose up again as attempt N+1 while the project is up", async () => {
+            const r = start({ ps: oneShotAndServer });
+            await r.until("ok", (s) => s.state === "ok");
+            r.signal("SIGUSR2");
+            const ok = await r.until("ok (attempt 2)", (s) => s.state === "ok" && s.attempt === 2);
+            assert.strictEqual(ok.attempt, 2);
+            assert.strictEqual(r.calls("compose up"), 2);
+            assert.match(r.output, /the compose model changed: running compose up again/);
+        });
+
+        it("runs compose up again after a failure, without a retry request", async () => {
+            const r = start({ upExit: 1, ps: oneShotAndServer });
+            await r.until("failed", (s) => s.state === "failed" && s.attempt === 1);
+            r.set("up-exit", "0");
+            r.signal("SIGUSR2");
+            await r.until("ok (attempt 2)", (s) => s.state === "ok" && s.attempt === 2);
+            assert.strictEqual(r.calls("compose up"), 2);
+        });
+
+        it("follows an attempt under way with another one, which reads the changed files", async () => {
+            const r = start({ upSleep: 1, ps: oneShotAndServer });
+            await r.until("starting", (s) => s.state === "starting");
+            r.signal("SIGUSR2");
+            await r.until("ok (attempt 2)", (s) => s.state === "ok" && s.attempt === 2);
+            await sleep(1500);
+            assert.deepStrictEqual(r.status(), { state: "ok", attempt: 2 }, "only one more attempt");
+            assert.strictEqual(r.calls("compose up"), 2);
+        });
+    });
+
     describe("stopping", () => {
         const states: [string, RunnerOptions, (s: RunnerStatus) => boolean][] = [
             ["waiting for the daemon", { daemonUp: false, daemonSeconds: 30 }, (s) => s.state === "waiting-for-daemon"],
@@ -492,7 +523,9 @@ esac
 // plain node process (no TypeScript, nothing from this program but the text).
 const READINESS_DRIVER = `
 const provider = require(process.argv[2]).handler();
-provider.create(JSON.parse(process.argv[3])).then(
+const inputs = JSON.parse(process.argv[3]);
+const olds = process.argv[4] && JSON.parse(process.argv[4]);
+(olds ? provider.update("id", olds, inputs) : provider.create(inputs)).then(
     (result) => console.log(JSON.stringify({ result })),
     (err) => console.log(JSON.stringify({ error: err.message })),
 );
@@ -513,8 +546,11 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
         fs.writeFileSync(path.join(dir, "stub", "docker"), READINESS_STUB_DOCKER, { mode: 0o755 });
     });
 
-    /** Runs the provider's create against a runner, as one `pulumi up` would. */
-    async function checkReadiness(r: RunnerUnderTest): Promise<{ result?: unknown; error?: string }> {
+    /**
+     * Runs the provider's create against a runner, as one `pulumi up` would; with `fromDigest`, its update
+     * from a check that had that compose digest (the model changed since).
+     */
+    async function checkReadiness(r: RunnerUnderTest, fromDigest?: string): Promise<{ result?: unknown; error?: string }> {
         const inputs = {
             project: "project-a",
             runnerId: String(r.proc.pid),
@@ -522,9 +558,12 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
             statusFile: r.statusFile,
             reportedFile: path.join(path.dirname(r.statusFile), "reported"),
             retrySignal: "USR1",
+            modelChangedSignal: "USR2",
+            composeDigest: "digest-now",
             timeoutSeconds: 8,
         };
-        const node = spawn(process.execPath, [path.join(dir, "driver.js"), path.join(dir, "provider.js"), JSON.stringify(inputs)], {
+        const olds = fromDigest === undefined ? [] : [JSON.stringify({ ...inputs, composeDigest: fromDigest })];
+        const node = spawn(process.execPath, [path.join(dir, "driver.js"), path.join(dir, "provider.js"), JSON.stringify(inputs), ...olds], {
             env: { PATH: `${path.join(dir, "stub")}:${process.env.PATH}`, READY_STUB_DIR: dir, RUNNER_LOG: r.logFile },
             stdio: ["ignore", "pipe", "inherit"],
         });
@@ -568,6 +607,24 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
         assert.ok(result);
         assert.deepStrictEqual(r.status(), { state: "ok", attempt: 2 });
         assert.strictEqual(r.calls("compose up"), 2);
+    });
+
+    it("after a compose edit, has the running runner bring the project up again and reports that new attempt", async () => {
+        const r = start({ ps: oneShotAndServer });
+        await r.until("ok", (s) => s.state === "ok");
+        const { result, error } = await checkReadiness(r, "digest-before");
+        assert.strictEqual(error, undefined);
+        assert.ok(result);
+        assert.deepStrictEqual(r.status(), { state: "ok", attempt: 2 }, "the result is the new attempt's, not the one before the edit");
+        assert.strictEqual(r.calls("compose up"), 2);
+    });
+
+    it("after a compose edit that breaks the project, fails with the new attempt's reason", async () => {
+        const r = start({ ps: oneShotAndServer });
+        await r.until("ok", (s) => s.state === "ok");
+        r.setPs(["web running  0", "migrate exited  3"]);
+        const { error } = await checkReadiness(r, "digest-before");
+        assert.match(error ?? "", /^project project-a: service migrate exited with code 3 \(attempt 2\)/);
     });
 
     it("fails at once, quoting its output, when the runner is not running", async () => {
