@@ -35,7 +35,7 @@ export class DataVolume extends pulumi.ComponentResource {
         );
         const removal = new DockerRemoval(`${name}-removal`, { kind: "volume", objectName: volume.name }, { parent: this });
 
-        this.volumeName = removal.nameForUsers;
+        this.volumeName = removal.forUsers(volume.name);
         this.registerOutputs({ volumeName: this.volumeName });
     }
 }

@@ -77,17 +77,20 @@ export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class DockerRemoval extends pulumi.dynamic.Resource {
-    /** The network's or volume's name, available once this resource exists. */
+    /** The network's or volume's name. */
     public readonly objectName!: pulumi.Output<string>;
-    /**
-     * The name as given, carrying a dependency on this resource: whatever uses it is deleted before the
-     * removal runs. Known whenever the given name is (a URN is known even in a preview), so a preview
-     * shows no change where there is none.
-     */
-    public readonly nameForUsers: pulumi.Output<string>;
 
     constructor(name: string, args: DockerRemovalArgs, opts?: pulumi.CustomResourceOptions) {
         super(dockerRemovalProvider, name, { ...args }, opts, "dind-compose", "DockerRemoval");
-        this.nameForUsers = pulumi.all([args.objectName, this.urn]).apply(([value]) => value);
+    }
+
+    /**
+     * `name` (the object's name as its docker.Network or docker.Volume gives it) carrying a dependency on
+     * this removal too: whatever uses it is created after the object and deleted before the removal runs.
+     * Known whenever `name` is (a URN is known even in a preview), so a preview shows no change where there
+     * is none.
+     */
+    forUsers(name: pulumi.Output<string>): pulumi.Output<string> {
+        return pulumi.all([name, this.urn]).apply(([value]) => value);
     }
 }

@@ -30,7 +30,7 @@ export class EdgeNetwork extends pulumi.ComponentResource {
         );
         const removal = new DockerRemoval(`${name}-removal`, { kind: "network", objectName: network.name }, { parent: this });
 
-        this.networkName = removal.nameForUsers;
+        this.networkName = removal.forUsers(network.name);
         this.registerOutputs({ networkName: this.networkName });
     }
 }
