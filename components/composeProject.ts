@@ -75,8 +75,10 @@ export class ComposeProject extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        // Compose must find the host's images in the daemon before it looks for them anywhere else. The
-        // preload also waits for a new daemon to answer, so it is what `pulumi up` waits on for the daemon.
+        // Compose must find the host's images in the daemon before it looks for them anywhere else: the
+        // runner, created alongside the daemon, starts compose once its readiness check, which follows the
+        // preload, says they are there. The preload also waits for a new daemon to answer, so it is what
+        // `pulumi up` waits on for the daemon.
         const preload = new ImagePreload(
             `${name}-images`,
             { project, daemonId: daemon.containerId, daemonName: names.daemon, images: args.preload, daemonSeconds: args.daemonSeconds, progressFile: progress },
@@ -106,8 +108,9 @@ export class ComposeProject extends pulumi.ComponentResource {
                 daemonSeconds: args.daemonSeconds,
                 composeSeconds: args.composeSeconds,
                 progressFile: progress,
+                imagesLoaded: preload,
             },
-            { parent: this, dependsOn: [daemon, preload] },
+            { parent: this },
         );
         followProgress(progress, this, runner.ready);
 

@@ -5,6 +5,11 @@
 // Docker provider's own health wait can only time out, saying nothing about
 // why.)
 //
+// It is created once the host's images are in the project's daemon (it
+// depends on the image preload), and its first act is to tell the runner so
+// (RUNNER_IMAGES_LOADED_FILE): the runner container is created alongside the
+// daemon and waits for that before its first compose up.
+//
 // Only a *fresh* result counts. A runner that failed stays failed and does
 // not retry by itself (that would re-run one-shot services), so when this
 // check starts and finds a failure it has already reported (the runner was
@@ -42,6 +47,8 @@ export interface ComposeReadinessArgs {
     readonly runnerName?: pulumi.Input<string>;
     /** Path of the runner's status file inside the container (RUNNER_STATUS_FILE). */
     readonly statusFile: pulumi.Input<string>;
+    /** The file, inside the container, that tells the runner the host's images are in the daemon (RUNNER_IMAGES_LOADED_FILE). */
+    readonly imagesLoadedFile: pulumi.Input<string>;
     /** Where, inside the container, to record the last attempt reported (RUNNER_REPORTED_FILE). */
     readonly reportedFile: pulumi.Input<string>;
     /** The signal that asks the runner for a new attempt (RUNNER_RETRY_SIGNAL). */
@@ -63,6 +70,7 @@ interface Inputs {
     runnerId: string;
     runnerName?: string;
     statusFile: string;
+    imagesLoadedFile?: string;
     reportedFile: string;
     retrySignal: string;
     modelChangedSignal?: string;
@@ -111,6 +119,16 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
     const recordReported = async (attempt: number) => {
         await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
     };
+    if (inputs.imagesLoadedFile) {
+        try {
+            await docker("exec", inputs.runnerId, "sh", "-c", 'mkdir -p "$(dirname "$1")" && : >>"$1"', "sh", inputs.imagesLoadedFile);
+        } catch (err: any) {
+            // A runner that is not running is reported as such below; anything else would leave it waiting.
+            if (await readStatus().then(() => true, () => false)) {
+                throw new Error(`${prefix}: could not tell its runner ${runner} that the images are loaded: ${err.message}`);
+            }
+        }
+    }
     const reported = Number((await docker("exec", inputs.runnerId, "cat", inputs.reportedFile).catch(() => "0")).trim()) || 0;
 
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;

@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LABELS, toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
-import { RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
+import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
@@ -51,6 +51,8 @@ export interface RunnerArgs {
     readonly stackCaPem?: pulumi.Input<string>;
     /** Extra variables for compose's interpolation, set in the runner's environment. */
     readonly environment?: Record<string, string>;
+    /** What loads the host's images into the daemon (the image preload): compose starts after it. */
+    readonly imagesLoaded: pulumi.Resource;
     /** Digest of the normalised compose model. */
     readonly composeDigest: string;
     /** Service names of the compose project. */
@@ -116,9 +118,9 @@ export class Runner extends pulumi.ComponentResource {
                 // The script stops within a second of SIGTERM in every state; the rest is slack.
                 destroyGraceSeconds: 3,
             },
-            // A component's dependsOn does not reach its children: the container itself must wait (for the
-            // images loaded into the daemon, say) before compose starts.
-            { parent: this, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
+            // Created alongside the daemon: the script waits for the daemon, and for the readiness check to say
+            // the host's images are in it, before compose starts.
+            { parent: this, deleteBeforeReplace: true },
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
@@ -129,6 +131,7 @@ export class Runner extends pulumi.ComponentResource {
                 runnerId: container.id,
                 runnerName: container.name,
                 statusFile: RUNNER_STATUS_FILE,
+                imagesLoadedFile: RUNNER_IMAGES_LOADED_FILE,
                 reportedFile: RUNNER_REPORTED_FILE,
                 retrySignal: RUNNER_RETRY_SIGNAL,
                 modelChangedSignal: RUNNER_MODEL_CHANGED_SIGNAL,
@@ -137,7 +140,8 @@ export class Runner extends pulumi.ComponentResource {
                 timeoutSeconds: args.daemonSeconds + args.composeSeconds + 30,
                 progressFile: args.progressFile,
             },
-            { parent: this },
+            // Only once the host's images are in the daemon: its first act is to tell the runner so.
+            { parent: this, dependsOn: [args.imagesLoaded] },
         );
 
         this.containerName = container.name;

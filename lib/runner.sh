@@ -3,7 +3,9 @@
 # and keeps it there. It runs as the runner container's entrypoint, under
 # Docker's init (PID 1, which forwards signals to it).
 #
-#   1. waits (bounded) for the daemon to answer;
+#   1. waits (bounded) for the daemon to answer, and (the first time) for
+#      `pulumi up` to have loaded the host's images into it: its readiness
+#      check creates images-loaded beside the status file then;
 #   2. `docker compose up --detach --build --remove-orphans`, which also
 #      enforces depends_on conditions, then waits (bounded) until every
 #      service container is running (and healthy, if it has a health check)
@@ -45,6 +47,9 @@ done
 # Scratch files (command output) live beside the status file.
 work_dir=$(dirname "$status_file")
 mkdir -p "$work_dir" || exit 1
+
+# Created by `pulumi up` once the host's images are in the daemon (RUNNER_IMAGES_LOADED_FILE).
+images_file="$work_dir/images-loaded"
 
 state=
 attempt=0
@@ -218,6 +223,19 @@ wait_for_daemon() {
     pause 1
   done
   say "daemon $daemon_host answers (server $(cat "$work_dir/daemon.out"))"
+}
+
+# Until `pulumi up` says the host's images are in the daemon: compose must
+# find them there before it looks anywhere else. Not bounded here: `pulumi up`
+# bounds the loading and reports its failure itself; the file stays, so a
+# restarted container or a later attempt does not wait again.
+wait_for_images() {
+  if [ -e "$images_file" ]; then return 0; fi
+  report waiting-for-images
+  say "waiting for pulumi up to load the host's images into the daemon"
+  while [ ! -e "$images_file" ]; do
+    pause 0.25
+  done
 }
 
 # After a daemon timeout: stay failed, but start a new attempt as soon as the
@@ -445,6 +463,7 @@ while :; do
     wait_for_daemon_or_retry
     continue
   fi
+  wait_for_images
   if bring_up; then
     report ok
     if [ "$again" = 1 ]; then

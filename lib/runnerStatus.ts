@@ -35,6 +35,13 @@ export const RUNNER_STATUS_FILE = "/run/dind-compose/status";
  */
 export const RUNNER_REPORTED_FILE = "/run/dind-compose/reported";
 
+/**
+ * Created by the readiness check of `pulumi up` once the host's images are in the daemon (the image preload
+ * is done): the runner starts its first compose up only when it exists, so the runner container can be
+ * created while the daemon starts and the images load. Beside the status file, where lib/runner.sh looks.
+ */
+export const RUNNER_IMAGES_LOADED_FILE = "/run/dind-compose/images-loaded";
+
 /** The signal that asks a failed runner for a new attempt (`docker kill --signal USR1 <runner>`). */
 export const RUNNER_RETRY_SIGNAL = "USR1";
 
@@ -50,7 +57,7 @@ export const RUNNER_MODEL_CHANGED_SIGNAL = "USR2";
  * starts containers; `pulling` and `building` come and go as compose's output
  * says (lib/runner.sh reads it).
  */
-export const RUNNER_STATES = ["waiting-for-daemon", "starting", "pulling", "building", "waiting-for-services", "ok", "failed"] as const;
+export const RUNNER_STATES = ["waiting-for-daemon", "waiting-for-images", "starting", "pulling", "building", "waiting-for-services", "ok", "failed"] as const;
 export type RunnerState = (typeof RUNNER_STATES)[number];
 
 /** States that end an attempt: nothing changes until the next attempt starts. */
@@ -102,6 +109,8 @@ export function describeRunnerStatus(status: RunnerStatus): string {
     switch (status.state) {
         case "waiting-for-daemon":
             return "waiting for the daemon";
+        case "waiting-for-images":
+            return "waiting for pulumi up to load the host's images into the daemon";
         case "starting":
             return detail ? `starting ${detail}` : "starting (docker compose up)";
         case "pulling":

@@ -136,13 +136,19 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
-    it("loads the host's images into each daemon before its runner starts compose", () => {
+    it("loads the host's images into each daemon before its runner starts compose, while the runner container starts", () => {
         for (const p of projects) {
             const preload = named(g, `${p}-images`);
             assert.deepStrictEqual(preload.inputs.images, { "busybox:1.37": "sha256:host-busybox" });
             assert.strictEqual(preload.inputs.daemonId, `${p}-daemon-container-id`);
             assert.ok(dependsOn(preload, `${p}-daemon-container`), "preload waits for the daemon");
-            assert.ok(dependsOn(container(g, dev(p).runner), `${p}-images`), "the runner waits for the preload");
+            // The runner container starts alongside the daemon; compose starts when its readiness check, which
+            // follows the preload, says the images are there.
+            const runner = container(g, dev(p).runner);
+            assert.ok(!dependsOn(runner, `${p}-images`) && !dependsOn(runner, `${p}-daemon-container`), "the runner container waits for nothing");
+            const ready = named(g, `${p}-runner-ready`);
+            assert.ok(dependsOn(ready, `${p}-images`), "the readiness check does not follow the preload");
+            assert.strictEqual(ready.inputs.imagesLoadedFile, "/run/dind-compose/images-loaded");
         }
     });
 

@@ -22,7 +22,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { COMPOSE_ENV, DOCKER_CLIENT_ENV, RUNNER_ENV, RUNNER_SCRIPT_SOURCE, runnerEnvironment, toEnvList } from "../../lib/runnerScript";
-import { RUNNER_STATES, RunnerStatus, parseRunnerStatus } from "../../lib/runnerStatus";
+import { RUNNER_IMAGES_LOADED_FILE, RUNNER_STATES, RUNNER_STATUS_FILE, RunnerStatus, parseRunnerStatus } from "../../lib/runnerStatus";
 import { composeReadinessProvider } from "../../components/composeReadiness";
 
 const STUB_DOCKER = `#!/bin/sh
@@ -70,6 +70,8 @@ interface RunnerOptions {
     upSleep?: number;
     /** A status file left by an earlier run of the container. */
     previousStatus?: string;
+    /** Whether `pulumi up` has said the host's images are in the daemon (default: yes). */
+    imagesLoaded?: boolean;
 }
 
 class RunnerUnderTest {
@@ -95,6 +97,9 @@ class RunnerUnderTest {
         if (previousStatus !== undefined) {
             fs.mkdirSync(path.dirname(this.statusFile), { recursive: true });
             fs.writeFileSync(this.statusFile, previousStatus);
+        }
+        if (options.imagesLoaded ?? true) {
+            this.markImagesLoaded();
         }
         let pathPrefix = this.stubDir;
         let shell = ["sh"];
@@ -130,6 +135,12 @@ class RunnerUnderTest {
         this.proc.stdout!.on("data", record);
         this.proc.stderr!.on("data", record);
         this.exited = new Promise((resolve) => this.proc.on("exit", (code) => ((this.exitCode = code), resolve())));
+    }
+
+    /** What the readiness check does once the image preload is done (RUNNER_IMAGES_LOADED_FILE, beside the status file). */
+    markImagesLoaded(): void {
+        fs.mkdirSync(path.dirname(this.statusFile), { recursive: true });
+        fs.writeFileSync(path.join(path.dirname(this.statusFile), path.basename(RUNNER_IMAGES_LOADED_FILE)), "");
     }
 
     set(file: string, content: string): void {
@@ -437,6 +448,24 @@ describe("runner script", function () {
         });
     });
 
+    describe("before the host's images are in the daemon", () => {
+        it("waits, without running compose, until pulumi up says they are loaded, then brings the project up", async () => {
+            const r = start({ imagesLoaded: false, ps: oneShotAndServer });
+            await r.until("waiting-for-images", (s) => s.state === "waiting-for-images");
+            await sleep(800);
+            assert.strictEqual(r.status()?.state, "waiting-for-images");
+            assert.strictEqual(r.calls("compose up"), 0);
+            r.markImagesLoaded();
+            const ok = await r.until("ok", (s) => s.state === "ok");
+            assert.strictEqual(ok.attempt, 1);
+        });
+
+        it("looks for the file beside its status file, where the readiness check creates it", () => {
+            assert.strictEqual(path.dirname(RUNNER_IMAGES_LOADED_FILE), path.dirname(RUNNER_STATUS_FILE));
+            assert.ok(script.includes(`images_file="$work_dir/${path.basename(RUNNER_IMAGES_LOADED_FILE)}"`));
+        });
+    });
+
     describe("when the compose model changes (SIGUSR2)", () => {
         it("runs compose up again as attempt N+1 while the project is up", async () => {
             const r = start({ ps: oneShotAndServer });
@@ -471,6 +500,7 @@ describe("runner script", function () {
     describe("stopping", () => {
         const states: [string, RunnerOptions, (s: RunnerStatus) => boolean][] = [
             ["waiting for the daemon", { daemonUp: false, daemonSeconds: 30 }, (s) => s.state === "waiting-for-daemon"],
+            ["waiting for the host's images", { imagesLoaded: false }, (s) => s.state === "waiting-for-images"],
             ["running compose up", { upSleep: 30 }, (s) => s.state === "starting"],
             ["waiting for the services", { ps: ["db running starting 0"], composeSeconds: 30 }, (s) => s.state === "waiting-for-services"],
             ["following the logs", { ps: oneShotAndServer }, (s) => s.state === "ok"],
@@ -556,6 +586,7 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
             runnerId: String(r.proc.pid),
             runnerName: "dc-dev-project-a-runner",
             statusFile: r.statusFile,
+            imagesLoadedFile: path.join(path.dirname(r.statusFile), path.basename(RUNNER_IMAGES_LOADED_FILE)),
             reportedFile: path.join(path.dirname(r.statusFile), "reported"),
             retrySignal: "USR1",
             modelChangedSignal: "USR2",
@@ -579,6 +610,15 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
         const { result, error } = await checkReadiness(r);
         assert.strictEqual(error, undefined);
         assert.ok(result);
+    });
+
+    it("tells a runner waiting for the host's images that they are loaded, then reports its result", async () => {
+        const r = start({ imagesLoaded: false, ps: oneShotAndServer });
+        await r.until("waiting-for-images", (s) => s.state === "waiting-for-images");
+        const { result, error } = await checkReadiness(r);
+        assert.strictEqual(error, undefined);
+        assert.ok(result);
+        assert.deepStrictEqual(r.status(), { state: "ok", attempt: 1 });
     });
 
     it("fails naming the project, the service and its exit code, quoting the runner's output", async () => {
