@@ -36,7 +36,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
 import { runCommand } from "../lib/runCommand";
-import { describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
+import { RunnerStatus, describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
 
 export interface ComposeReadinessArgs {
     /** The project, for messages. */
@@ -143,13 +143,18 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
         firstFresh = status.attempt + 1;
     }
     let said = "";
+    const fresh = (s: RunnerStatus | undefined): s is RunnerStatus => s !== undefined && s.attempt >= firstFresh;
+    const final = (s: RunnerStatus | undefined) => fresh(s) && (s.state === "ok" || s.state === "failed");
+    const show = (s: RunnerStatus) => {
+        const phase = `compose: ${describeRunnerStatus(s)}`;
+        if (phase !== said) {
+            writeProgress(inputs.progressFile, phase);
+            said = phase;
+        }
+    };
     for (;;) {
-        if (status && status.attempt >= firstFresh) {
-            const phase = `compose: ${describeRunnerStatus(status)}`;
-            if (phase !== said) {
-                writeProgress(inputs.progressFile, phase);
-                said = phase;
-            }
+        if (fresh(status)) {
+            show(status);
             if (status.state === "ok") {
                 return;
             }
@@ -164,10 +169,72 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
             const last = status ? `${status.state}${status.reason ? `: ${status.reason}` : ""}, attempt ${status.attempt}` : "none yet";
             throw new Error(`${prefix}: compose was not up after ${inputs.timeoutSeconds}s (last status: ${last}). The runner's last output (docker logs ${runner}):\n${await logTail()}`);
         }
-        // A `docker exec cat` a few times a second costs little and saves up to a second per project.
-        await sleep(250);
-        status = await readStatus();
+        let latest = status;
+        const seconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+        await watchStatus(inputs.runnerId, inputs.statusFile, firstFresh, seconds, (s) => {
+            latest = s ?? latest;
+            if (fresh(s)) {
+                show(s);
+            }
+            return final(s);
+        });
+        status = latest;
+        if (!final(status)) {
+            // The watch ended early (its bound, or the container stopping): is the runner still there?
+            await sleep(250);
+            status = await readStatus();
+        }
     }
+}
+
+/**
+ * Follows a runner's status file from inside its container with one `docker exec` (a `docker exec` per poll
+ * costs the host far more CPU than compose, whose progress it waits for): the container's shell reads the
+ * file ten times a second with its own builtins and prints each change (two lines: the status file's), and
+ * ends by itself at the first final state of an attempt from `firstFresh` on, or after `seconds`. Calls
+ * `onStatus` with each status printed; once it returns true the watch is over.
+ */
+function watchStatus(runnerId: string, statusFile: string, firstFresh: number, seconds: number, onStatus: (s: RunnerStatus | undefined) => boolean): Promise<void> {
+    const { spawn } = require("child_process");
+    const watch = [
+        'last= i=0',
+        'while [ "$i" -lt "$3" ]; do',
+        '  line= att=',
+        '  { IFS= read -r line; IFS= read -r att; } <"$1" 2>/dev/null',
+        '  if [ "$line|$att" != "$last" ]; then',
+        '    last="$line|$att"',
+        '    printf "%s\\n%s\\n" "$line" "$att"',
+        '    case $line in ok | ok:* | failed | failed:*) [ "${att#attempt }" -ge "$2" ] 2>/dev/null && exit 0 ;; esac',
+        '  fi',
+        '  i=$((i + 1))',
+        '  sleep 0.1',
+        'done',
+    ].join("\n");
+    return new Promise((resolve) => {
+        const child = spawn("docker", ["exec", runnerId, "sh", "-c", watch, "sh", statusFile, String(firstFresh), String(seconds * 10)], {
+            stdio: ["ignore", "pipe", "ignore"],
+        });
+        let buffered = "";
+        let lines: string[] = [];
+        let over = false;
+        child.stdout.on("data", (data: Buffer) => {
+            buffered += data;
+            const complete = buffered.split("\n");
+            buffered = complete.pop() ?? "";
+            for (const line of complete) {
+                lines.push(line);
+                if (lines.length === 2 && !over) {
+                    over = onStatus(parseRunnerStatus(`${lines.join("\n")}\n`));
+                    lines = [];
+                    if (over) {
+                        child.kill();
+                    }
+                }
+            }
+        });
+        child.on("close", () => resolve());
+        child.on("error", () => resolve());
+    });
 }
 
 export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {

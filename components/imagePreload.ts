@@ -43,20 +43,27 @@ interface Inputs {
     progressFile?: string;
 }
 
-/** Until the daemon answers on its local socket, polled four times a second; fails after `daemonSeconds` or when the container stops. */
+/**
+ * Until the daemon answers on its local socket; fails after `daemonSeconds`, or when the container stops, with
+ * the daemon's last words. The polling happens inside the container, ten times a second, with one `docker exec`
+ * (an exec per poll costs the host far more CPU than the daemon it waits for): the shell's own test until the
+ * socket exists, then the daemon's own answer.
+ */
 async function waitForDaemon(inputs: Inputs): Promise<void> {
-    const run = (file: string, args: string[]) => runCommand(file, args, 10000);
+    const run = (file: string, args: string[], timeoutMs = 10000) => runCommand(file, args, timeoutMs);
     const docker = (...args: string[]) => run("docker", args);
     const name = inputs.daemonName || inputs.daemonId.slice(0, 12);
     const seconds = inputs.daemonSeconds ?? 120;
     const deadline = Date.now() + seconds * 1000;
+    const poll = 'i=0; until [ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1; do i=$((i + 1)); [ "$i" -lt "$1" ] || exit 1; sleep 0.1; done';
     writeProgress(inputs.progressFile, `waiting for the daemon ${name}`);
     for (;;) {
+        const polls = Math.max(1, Math.ceil((deadline - Date.now()) / 100));
         try {
-            await docker("exec", inputs.daemonId, "docker", "version", "--format", "{{.Server.Version}}");
+            await run("docker", ["exec", inputs.daemonId, "sh", "-c", poll, "sh", String(polls)], polls * 100 + 30000);
             return;
         } catch {
-            // not yet
+            // not yet, or the container is not running
         }
         const state = (await docker("inspect", "--format", "{{.State.Status}} (exit code {{.State.ExitCode}})", inputs.daemonId).catch(() => "missing")).trim();
         const running = state.startsWith("running");

@@ -580,7 +580,7 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
      * Runs the provider's create against a runner, as one `pulumi up` would; with `fromDigest`, its update
      * from a check that had that compose digest (the model changed since).
      */
-    async function checkReadiness(r: RunnerUnderTest, fromDigest?: string): Promise<{ result?: unknown; error?: string }> {
+    async function checkReadiness(r: RunnerUnderTest, fromDigest?: string, timeoutSeconds = 8): Promise<{ result?: unknown; error?: string }> {
         const inputs = {
             project: "project-a",
             runnerId: String(r.proc.pid),
@@ -591,7 +591,7 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
             retrySignal: "USR1",
             modelChangedSignal: "USR2",
             composeDigest: "digest-now",
-            timeoutSeconds: 8,
+            timeoutSeconds,
         };
         const olds = fromDigest === undefined ? [] : [JSON.stringify({ ...inputs, composeDigest: fromDigest })];
         const node = spawn(process.execPath, [path.join(dir, "driver.js"), path.join(dir, "provider.js"), JSON.stringify(inputs), ...olds], {
@@ -665,6 +665,14 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
         r.setPs(["web running  0", "migrate exited  3"]);
         const { error } = await checkReadiness(r, "digest-before");
         assert.match(error ?? "", /^project project-a: service migrate exited with code 3 \(attempt 2\)/);
+    });
+
+    it("gives up after its bound, saying what the runner was waiting for", async () => {
+        const r = start({ ps: ["db running starting 0"], composeSeconds: 60 });
+        const started = Date.now();
+        const { error } = await checkReadiness(r, undefined, 2);
+        assert.match(error ?? "", /^project project-a: compose was not up after 2s \(last status: waiting-for-services, attempt 1\)/);
+        assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     });
 
     it("fails at once, quoting its output, when the runner is not running", async () => {
