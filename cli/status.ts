@@ -5,14 +5,18 @@
 
 import { execFile } from "child_process";
 import * as http from "http";
-import { RUNNER_STATUS_FILE, parseRunnerStatus } from "../lib/runnerStatus";
+import { RUNNER_STATUS_FILE, parseRunnerStatus, runnerHealth } from "../lib/runnerStatus";
 import type { ProjectInfo, StackInfo } from "./stackInfo";
 
 export interface ContainerStatus {
     readonly container: string;
     /** running, exited, restarting, missing... */
     readonly state: string;
-    /** healthy, unhealthy, starting, or "" without a health check. */
+    /**
+     * healthy, unhealthy, starting, or "" without one. Daemons and runners have no Docker health check (it
+     * would exec into them every few seconds, forever): status asks the daemon itself, and reads the runner's
+     * status file.
+     */
     readonly health: string;
 }
 
@@ -151,8 +155,18 @@ async function containerStatus(name: string): Promise<ContainerStatus> {
     return { container: name, state, health };
 }
 
+/** The daemon's health, asked of the daemon itself on its local socket. */
+async function daemonStatus(name: string): Promise<ContainerStatus> {
+    const status = await containerStatus(name);
+    if (status.state !== "running" || status.health !== "") {
+        return status;
+    }
+    const answer = await run("docker", ["exec", name, "docker", "--host=unix:///var/run/docker.sock", "version", "--format", "{{.Server.Version}}"]);
+    return { ...status, health: answer.code === 0 ? "healthy" : "unhealthy" };
+}
+
 async function projectStatus(p: ProjectInfo): Promise<ProjectStatus> {
-    const [daemon, runner] = await Promise.all([containerStatus(p.daemonContainer), containerStatus(p.runnerContainer)]);
+    const [daemon, runner] = await Promise.all([daemonStatus(p.daemonContainer), containerStatus(p.runnerContainer)]);
     if (runner.state !== "running") {
         return { name: p.name, daemon, runner, services: [], error: `the runner is ${runner.state}: run pulumi up` };
     }
@@ -163,11 +177,12 @@ async function projectStatus(p: ProjectInfo): Promise<ProjectStatus> {
     const runnerStatus = parseRunnerStatus(statusFile.stdout);
     const said = runnerStatus?.reason || runnerStatus?.detail;
     const compose = runnerStatus ? `compose ${runnerStatus.state}${said ? ` (${said})` : ""}, attempt ${runnerStatus.attempt}` : undefined;
+    const judged = { ...runner, health: runner.health || runnerHealth(runnerStatus), compose };
     if (ps.code !== 0) {
         const why = ps.stderr.trim().split("\n").pop() || `exit code ${ps.code}`;
-        return { name: p.name, daemon, runner: { ...runner, compose }, services: [], error: `docker compose ps failed: ${why}` };
+        return { name: p.name, daemon, runner: judged, services: [], error: `docker compose ps failed: ${why}` };
     }
-    return { name: p.name, daemon, runner: { ...runner, compose }, services: parseComposePs(ps.stdout) };
+    return { name: p.name, daemon, runner: judged, services: parseComposePs(ps.stdout) };
 }
 
 /** GET / on the route through the front door, connecting to 127.0.0.1 with the route's Host. */

@@ -105,15 +105,10 @@ export class Daemon extends pulumi.ComponentResource {
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
                 ports: args.dockerPort !== undefined ? [{ internal: DAEMON_TLS_PORT, external: args.dockerPort, ip: "127.0.0.1" }] : [],
                 restart: "unless-stopped",
-                // For `docker ps` and `dind-compose status`. `pulumi up` does not wait on it (the provider would
-                // poll it once a second): the image preload that follows waits for the daemon itself, and
-                // fails the deployment with the daemon's log when it does not answer in time.
-                healthcheck: {
-                    tests: ["CMD-SHELL", "docker --host=unix:///var/run/docker.sock version >/dev/null 2>&1"],
-                    interval: "2s",
-                    timeout: "5s",
-                    retries: 3,
-                },
+                // No Docker health check: one every few seconds is a `docker exec` into every daemon, forever,
+                // which cost an idle stack of two projects a tenth of a core. `pulumi up` waits on the daemon
+                // through the image preload (which fails with the daemon's log when it does not answer in
+                // time), and `dind-compose status` asks the daemon itself.
                 // Let dockerd stop its containers and flush its state before removal.
                 destroyGraceSeconds: 30,
             },

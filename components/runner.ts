@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LABELS, toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
-import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE, runnerHealthCommand } from "../lib/runnerStatus";
+import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
@@ -109,12 +109,8 @@ export class Runner extends pulumi.ComponentResource {
                 ],
                 networksAdvanced: [{ name: args.networkName }],
                 restart: "unless-stopped",
-                healthcheck: {
-                    tests: ["CMD-SHELL", runnerHealthCommand(RUNNER_STATUS_FILE)],
-                    interval: "3s",
-                    timeout: "3s",
-                    retries: 2,
-                },
+                // No Docker health check (a `docker exec` every few seconds, forever): its status file says
+                // how compose is doing, and `dind-compose status` reads it.
                 // The script stops within a second of SIGTERM in every state; the rest is slack.
                 destroyGraceSeconds: 3,
             },

@@ -1,9 +1,9 @@
 // The runner's status protocol, in one place: where a runner reports how its
 // compose project is doing, the words it may use, the file format, and the
 // parser every reader uses. The writer is lib/runner.sh (a unit test checks
-// that it writes exactly these words); the readers are the runner container's
-// Docker health check (components/runner.ts) and the readiness check that
-// `pulumi up` waits on (components/composeReadiness.ts).
+// that it writes exactly these words); the readers are the readiness check
+// that `pulumi up` waits on (components/composeReadiness.ts) and
+// `dind-compose status` (cli/status.ts), which judges the runner's health by it.
 //
 // The file holds two lines and is replaced atomically (written aside, then
 // renamed), so a reader never sees half of it:
@@ -129,9 +129,9 @@ export function isFinalRunnerState(state: RunnerState): boolean {
     return FINAL_RUNNER_STATES.includes(state);
 }
 
-/** The runner container's health check: healthy exactly when compose is up. */
-export function runnerHealthCommand(statusFile: string = RUNNER_STATUS_FILE): string {
-    return `grep -qx ok '${statusFile.replace(/'/g, `'\\''`)}'`;
+/** A runner's health, as Docker words it: healthy exactly when compose is up, unhealthy when it failed, else starting. */
+export function runnerHealth(status: RunnerStatus | undefined): "healthy" | "unhealthy" | "starting" {
+    return status?.state === "ok" ? "healthy" : status?.state === "failed" ? "unhealthy" : "starting";
 }
 
 function oneLine(text: string): string {
