@@ -83,7 +83,7 @@ interface Inputs {
 // Pulumi serialises these functions into the state and runs them in a
 // separate process: modules are required inside them, and what they capture
 // from this program (parseRunnerStatus, a pure function) is serialised with
-// them. test/unit/composeReadiness.test.ts runs the serialised provider.
+// them. test/unit/runnerScript.test.ts runs the serialised provider against the real runner script.
 /**
  * Follows the runner until an attempt's result that no check has reported yet; with `modelChanged`, first
  * tells the runner its compose model changed and waits for an attempt that starts after that.
