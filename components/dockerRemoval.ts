@@ -1,16 +1,18 @@
-// Removes a Docker network or volume when the stack (or the project owning
-// it) goes away: `docker network rm` / `docker volume rm`, retried while
-// Docker still says it is in use, bounded.
+// A Docker network or volume as the containers using it see it: created
+// once the object exists, and removing it, once they are gone, when the stack
+// (or the project owning it) goes away: `docker network rm` / `docker volume
+// rm`, retried while Docker still says it is in use, bounded.
 //
-// Why it exists: the Docker provider waits a fixed 2 s before every network
-// or volume delete (and after every network create), whatever the engine is
-// doing; a teardown paid it twice in a row. The docker.Network and
-// docker.Volume resources keep creating (and, for volumes, owning) the
-// objects, but are `retainOnDelete`, and this resource, which everything that
-// uses the object depends on, does the removal instead. So the order stays
-// safe: every container using the object is gone before it is removed, and a
-// daemon's data volume is removed only when its project leaves the stack or
-// the stack is destroyed, exactly as before.
+// Why it exists: the Docker provider waits a fixed 2 s after every network
+// create and before every network or volume delete, whatever the engine is
+// doing; a cold up paid it once and a teardown twice in a row. The
+// docker.Network and docker.Volume resources keep creating (and, for volumes,
+// owning) the objects, but are `retainOnDelete`, and this resource, which
+// everything that uses the object depends on, waits for the object to exist
+// (polled, not a fixed wait) and does the removal instead. So the order stays
+// safe: a container using the object is created after it exists and deleted
+// before it is removed, and a daemon's data volume is removed only when its
+// project leaves the stack or the stack is destroyed, exactly as before.
 //
 // It never plans a replacement (a replacement would delete the object under
 // the containers using it): its name cannot change without its owner's
@@ -39,6 +41,24 @@ interface Inputs {
 
 /** How long a removal keeps retrying while Docker says the object is still in use. */
 const IN_USE_SECONDS = 30;
+/** How long creating waits for the object to exist (its docker.Network or docker.Volume creates it). */
+const EXISTS_SECONDS = 60;
+
+/** Until `docker network|volume inspect` finds the object, ten times a second, bounded. */
+async function waitForObject(inputs: Inputs): Promise<void> {
+    const deadline = Date.now() + EXISTS_SECONDS * 1000;
+    for (;;) {
+        try {
+            await runCommand("docker", [inputs.kind, "inspect", "--format", "{{.Name}}", inputs.objectName], 30000);
+            return;
+        } catch (err: any) {
+            if (Date.now() >= deadline) {
+                throw new Error(`Docker ${inputs.kind} ${inputs.objectName} does not exist after ${EXISTS_SECONDS}s: ${err.message}`);
+            }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
 
 async function remove(inputs: Inputs): Promise<void> {
     const deadline = Date.now() + IN_USE_SECONDS * 1000;
@@ -62,7 +82,9 @@ async function remove(inputs: Inputs): Promise<void> {
 /** Exported for the tests that serialise it as Pulumi does and run it against the engine. */
 export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-        // The object itself is created by its docker.Network or docker.Volume resource.
+        // The object itself is created by its docker.Network or docker.Volume resource, which need not have
+        // finished (the network's waits 2 s after creating it): its users need only the object.
+        await waitForObject(inputs);
         return { id: `${inputs.kind}:${inputs.objectName}`, outs: inputs };
     },
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {

@@ -1,7 +1,8 @@
 // The removal that replaces the Docker provider's delayed network and volume
-// deletes (components/dockerRemoval.ts), against the real engine: it waits
-// while a container still uses the object, removes it once that container is
-// gone, and treats an object that is already gone as removed.
+// deletes (components/dockerRemoval.ts), against the real engine: it is
+// created once the object exists, waits while a container still uses it,
+// removes it once that container is gone, and treats an object that is
+// already gone as removed.
 
 import * as assert from "assert";
 import { dockerRemovalProvider } from "../../components/dockerRemoval";
@@ -25,6 +26,20 @@ describe("docker removal against the real engine", function () {
     after(cleanUp);
 
     for (const kind of ["volume", "network"] as const) {
+        it(`is created once the ${kind} exists, which may be after it starts waiting`, async () => {
+            const name = `${id}-${kind}`;
+            let created = false;
+            const creating = dockerRemovalProvider.create!({ kind, objectName: name }).then(() => (created = true));
+            await new Promise((resolve) => setTimeout(resolve, 700));
+            assert.strictEqual(created, false, `created before the ${kind} existed`);
+            must("docker", [kind, "create", "--label", LABEL, name]);
+            const started = Date.now();
+            await creating;
+            assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms after the ${kind} appeared`);
+            must("docker", [kind, "rm", name]);
+        });
+
+
         it(`removes a ${kind} as soon as the container using it is gone, not before`, async () => {
             const name = `${id}-${kind}`;
             must("docker", [kind, "create", "--label", LABEL, name]);

@@ -19,9 +19,4 @@ describe("docker removal provider", () => {
             assert.deepStrictEqual(diff.replaces, []);
         }
     });
-
-    it("creates nothing: the object belongs to its docker.Network or docker.Volume", async () => {
-        const created = await dockerRemovalProvider.create!({ kind: "network", objectName: "n1" });
-        assert.deepStrictEqual(created, { id: "network:n1", outs: { kind: "network", objectName: "n1" } });
-    });
 });
