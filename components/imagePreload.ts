@@ -3,8 +3,8 @@
 // any registry, untagged names, images built on the host).
 //
 // It first waits (bounded) for a new daemon to answer, and fails with the
-// daemon's own last words when it does not: `pulumi up` waits on this, not on
-// the daemon container's health check. Then, for each reference, it compares
+// daemon's own last words when it does not: `pulumi up` waits on this (the
+// daemon container has no Docker health check). Then, for each reference, it compares
 // the daemon's image ID with the host's and, when they differ, streams
 // `docker save` on the host into `docker load` in the daemon container;
 // afterwards the IDs must match, so a daemon never runs a

@@ -4,7 +4,7 @@
 // the project directory (mounted at its host path), waits for the services,
 // and stays up following the project's logs, so `docker logs <runner>` shows
 // the project's output. It reports through a status file (lib/runnerStatus.ts)
-// that its health check and the readiness check of `pulumi up` read.
+// that the readiness check of `pulumi up` and `dind-compose status` read.
 //
 // Its readiness check carries a digest of the project's normalised compose
 // model and the list of its services: editing the compose file updates that
@@ -15,7 +15,7 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABELS, toLabelList } from "../lib/names";
+import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
 import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE } from "../lib/runnerStatus";
