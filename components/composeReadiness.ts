@@ -119,20 +119,26 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
     const recordReported = async (attempt: number) => {
         await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
     };
-    if (inputs.imagesLoadedFile) {
-        try {
-            await docker("exec", inputs.runnerId, "sh", "-c", 'mkdir -p "$(dirname "$1")" && : >>"$1"', "sh", inputs.imagesLoadedFile);
-        } catch (err: any) {
-            // A runner that is not running is reported as such below; anything else would leave it waiting.
-            if (await readStatus().then(() => true, () => false)) {
-                throw new Error(`${prefix}: could not tell its runner ${runner} that the images are loaded: ${err.message}`);
-            }
-        }
+    // One `docker exec` to start with: tell the runner the host's images are in the daemon (when this check
+    // follows the preload), then read which attempt was last reported and the runner's status.
+    const start = [
+        'if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && : >>"$1" || exit 3; fi',
+        'cat "$2" 2>/dev/null || echo 0',
+        "echo ---",
+        'cat "$3" 2>/dev/null || :',
+    ].join("\n");
+    let started: string;
+    try {
+        started = await docker("exec", inputs.runnerId, "sh", "-c", start, "sh", inputs.imagesLoadedFile ?? "", inputs.reportedFile, inputs.statusFile);
+    } catch (err: any) {
+        await readStatus(); // throws, with the runner's output, when the container is not running
+        throw new Error(`${prefix}: could not read its runner ${runner}'s status${inputs.imagesLoadedFile ? " or tell it the images are loaded" : ""}: ${err.message}`);
     }
-    const reported = Number((await docker("exec", inputs.runnerId, "cat", inputs.reportedFile).catch(() => "0")).trim()) || 0;
+    const [reportedText, statusText = ""] = started.split("\n---\n");
+    const reported = Number(reportedText.trim()) || 0;
 
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    let status = await readStatus();
+    let status = parseRunnerStatus(statusText);
     // Results of attempts before this one are not news.
     let firstFresh = 0;
     if (modelChanged) {

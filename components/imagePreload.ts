@@ -105,32 +105,35 @@ function saveInto(ref: string, daemonId: string): Promise<void> {
     });
 }
 
+/** The daemon's image ID for each reference ("" for one it does not have), from one `docker exec`. */
+async function idsInDaemon(daemonId: string, refs: string[]): Promise<Record<string, string>> {
+    const list = 'for ref; do docker image inspect --format "{{.Id}}" "$ref" 2>/dev/null || echo; done';
+    const lines = (await runCommand("docker", ["exec", daemonId, "sh", "-c", list, "sh", ...refs], 60000)).split("\n");
+    return Object.fromEntries(refs.map((ref, i) => [ref, (lines[i] ?? "").trim()]));
+}
+
 async function preload(inputs: Inputs): Promise<void> {
     await waitForDaemon(inputs);
-    const { execFileSync } = require("child_process");
-    const run = (args: string[], timeout = 60000): string =>
-        execFileSync(args[0], args.slice(1), { encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] }).toString();
-    const idInDaemon = (ref: string): string => {
-        try {
-            return run(["docker", "exec", inputs.daemonId, "docker", "image", "inspect", "--format", "{{.Id}}", ref]).trim();
-        } catch {
-            return "";
-        }
-    };
-    const images = Object.entries(inputs.images).sort();
-    for (const [i, [ref, hostId]] of images.entries()) {
-        if (idInDaemon(ref) === hostId) {
-            continue;
-        }
-        writeProgress(inputs.progressFile, `loading host image ${ref} into the daemon (${i + 1} of ${images.length})`);
+    const refs = Object.keys(inputs.images).sort();
+    if (refs.length === 0) {
+        return;
+    }
+    const before = await idsInDaemon(inputs.daemonId, refs);
+    const missing = refs.filter((ref) => before[ref] !== inputs.images[ref]);
+    for (const ref of missing) {
+        writeProgress(inputs.progressFile, `loading host image ${ref} into the daemon (${refs.indexOf(ref) + 1} of ${refs.length})`);
         try {
             await saveInto(ref, inputs.daemonId);
         } catch (err: any) {
             throw new Error(`project ${inputs.project}: loading host image ${ref} into its daemon failed: ${err.message}`);
         }
-        const loaded = idInDaemon(ref);
-        if (loaded !== hostId) {
-            throw new Error(`project ${inputs.project}: image ${ref} in its daemon is ${loaded || "missing"} after loading, but the host has ${hostId}`);
+    }
+    if (missing.length > 0) {
+        const after = await idsInDaemon(inputs.daemonId, missing);
+        for (const ref of missing) {
+            if (after[ref] !== inputs.images[ref]) {
+                throw new Error(`project ${inputs.project}: image ${ref} in its daemon is ${after[ref] || "missing"} after loading, but the host has ${inputs.images[ref]}`);
+            }
         }
     }
 }
