@@ -244,21 +244,18 @@ step_language_host() {
 # --- 3. The Node.js dynamic-resource provider -------------------------------------
 
 # `pulumi.dynamic.Resource` runs through the `pulumi-nodejs` provider, a small
-# script that official CLI releases ship next to `pulumi` and that the npm SDK
-# carries too.
+# script next to `pulumi`. This project's own (scripts/toolchain/) replaces the
+# one the npm SDK ships: that one starts node once just to find the provider
+# host, then runs it as a child of sh, out of reach of the engine's signals.
 step_dynamic_provider() {
   STEP="Node.js dynamic provider"
-  local name=pulumi-resource-pulumi-nodejs cli_dir src="$NODE_MODULES/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  cli_dir="$(dirname "$(command -v pulumi)")"
-  if [[ -x "$cli_dir/$name" ]]; then
-    record "dynamic provider" "found $cli_dir/$name"
-  elif command -v "$name" >/dev/null; then
-    record "dynamic provider" "found $(command -v "$name")"
+  local name=pulumi-resource-pulumi-nodejs
+  if cmp -s "$WRAPPERS/$name" "$BIN/$name"; then
+    record "dynamic provider" "$BIN/$name is up to date"
   else
-    [[ -f "$src" ]] || fail "$src is missing: reinstall @pulumi/pulumi (npm ci)"
-    cp "$src" "$BIN/$name.tmp"
+    cp "$WRAPPERS/$name" "$BIN/$name.tmp"
     install_bin "$BIN/$name.tmp" "$name"
-    record "dynamic provider" "copied $name from @pulumi/pulumi $CLI_VERSION"
+    record "dynamic provider" "installed $name from scripts/toolchain"
   fi
 }
 
