@@ -35,7 +35,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
-import { runCommand } from "../lib/runCommand";
+import { containerOutput, runCommand } from "../lib/runCommand";
 import { RunnerStatus, describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
 
 export interface ComposeReadinessArgs {
@@ -73,7 +73,7 @@ interface Inputs {
     imagesLoadedFile?: string;
     reportedFile: string;
     retrySignal: string;
-    modelChangedSignal?: string;
+    modelChangedSignal: string;
     composeDigest?: string;
     services?: string[];
     timeoutSeconds: number;
@@ -95,15 +95,8 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
     const runner = inputs.runnerName || inputs.runnerId.slice(0, 12);
     const prefix = `project ${inputs.project}`;
 
-    const logTail = async (): Promise<string> => {
-        try {
-            // The container's stderr (where compose reports errors) comes out on docker's stderr: merge them in order.
-            const tail = await run("sh", ["-c", 'docker logs --tail 40 "$1" 2>&1', "sh", inputs.runnerId]);
-            return tail.trimEnd().replace(/^/gm, "    ");
-        } catch (err) {
-            return `    (docker logs failed: ${err})`;
-        }
-    };
+    // Compose reports errors on the container's stderr, which this merges in order with its stdout.
+    const logTail = () => containerOutput(inputs.runnerId, 40, 30000);
     // The runner's status, or undefined while it has not written one; throws when the container is not running.
     const readStatus = async () => {
         try {
@@ -142,7 +135,7 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
     // Results of attempts before this one are not news.
     let firstFresh = 0;
     if (modelChanged) {
-        await docker("kill", "--signal", inputs.modelChangedSignal ?? "USR2", inputs.runnerId);
+        await docker("kill", "--signal", inputs.modelChangedSignal, inputs.runnerId);
         firstFresh = (status?.attempt ?? 0) + 1;
     } else if (status?.state === "failed" && status.attempt <= reported) {
         await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);

@@ -17,7 +17,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { writeProgress } from "../lib/progress";
-import { runCommand } from "../lib/runCommand";
+import { containerOutput, runCommand } from "../lib/runCommand";
 
 export interface ImagePreloadArgs {
     /** The project, for messages. */
@@ -68,10 +68,10 @@ async function waitForDaemon(inputs: Inputs): Promise<void> {
         const state = (await docker("inspect", "--format", "{{.State.Status}} (exit code {{.State.ExitCode}})", inputs.daemonId).catch(() => "missing")).trim();
         const running = state.startsWith("running");
         if (!running || Date.now() >= deadline) {
-            // dockerd logs to stderr, which docker logs passes on as its own: merge them in order.
-            const logs = await run("sh", ["-c", 'docker logs --tail 20 "$1" 2>&1', "sh", inputs.daemonId]).catch((err: Error) => `(docker logs failed: ${err.message})`);
+            // dockerd logs to stderr, which this merges in order with its stdout.
+            const logs = await containerOutput(inputs.daemonId, 20, 10000);
             const why = running ? `did not answer within ${seconds}s` : `is ${state}`;
-            throw new Error(`project ${inputs.project}: its daemon ${name} ${why}. Its last output (docker logs ${name}):\n${logs.trimEnd().replace(/^/gm, "    ")}`);
+            throw new Error(`project ${inputs.project}: its daemon ${name} ${why}. Its last output (docker logs ${name}):\n${logs}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -1,6 +1,7 @@
 // One command run the way the dynamic providers run `docker` (image preload,
-// compose readiness): bounded in time, its stdout as text, and on failure an
-// error saying what the command itself said on stderr.
+// compose readiness, removals): bounded in time, its stdout as text, and on
+// failure an error saying what the command itself said on stderr; and a
+// container's last output, quoted in their error messages.
 //
 // Pulumi serialises this module into those providers with everything it
 // holds, so it imports nothing: Node's modules are required inside.
@@ -13,4 +14,17 @@ export function runCommand(file: string, args: string[], timeoutMs: number): Pro
             err ? reject(new Error(String(stderr).trim() || err.message)) : resolve(stdout),
         ),
     );
+}
+
+/**
+ * The last `lines` lines a container wrote, stdout and stderr merged in order (the container's stderr comes
+ * out on `docker logs`'s own), indented for an error message; or why they could not be read.
+ */
+export async function containerOutput(container: string, lines: number, timeoutMs: number): Promise<string> {
+    try {
+        const tail = await runCommand("sh", ["-c", `docker logs --tail ${lines} "$1" 2>&1`, "sh", container], timeoutMs);
+        return tail.trimEnd().replace(/^/gm, "    ");
+    } catch (err: any) {
+        return `    (docker logs failed: ${err.message})`;
+    }
 }
