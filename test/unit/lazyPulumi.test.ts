@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const preload = path.join(repoRoot, "lib", "lazyPulumi.js");
+
+/** Runs `script` in a fresh node (this process has @pulumi/pulumi loaded already), with or without the preload; its JSON output. */
+function inFreshNode(script: string, withPreload: boolean): any {
+    const args = withPreload ? ["--require", preload, "-e", script] : ["-e", script];
+    return JSON.parse(execFileSync("node", args, { cwd: repoRoot, encoding: "utf8", timeout: 60000 }));
+}
+
+// Modules of the Automation API (its index is the placeholder) and of npm's arborist in require.cache.
+const loaded = `Object.keys(require.cache).filter((f) => /[\\\\/]automation[\\\\/](?!index\\.js$)|[\\\\/]@npmcli[\\\\/]arborist[\\\\/]/.test(f)).length`;
+
+describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", function () {
+    this.timeout(60000);
+
+    it("is what Pulumi.yaml has node preload for the program", () => {
+        assert.match(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"), /nodeargs: "--require \.\/lib\/lazyPulumi\.js"/);
+    });
+
+    it("keeps the Automation API and npm's libraries out of a process until they are used", () => {
+        const without = inFreshNode(`require("@pulumi/pulumi"); console.log(JSON.stringify(${loaded}))`, false);
+        const withIt = inFreshNode(`require("@pulumi/pulumi"); console.log(JSON.stringify(${loaded}))`, true);
+        assert.ok(without > 0, "without the preload, loading @pulumi/pulumi loads them (else this test proves nothing)");
+        assert.strictEqual(withIt, 0);
+    });
+
+    it("loads them as usual on first use: the same exports, nothing missing", () => {
+        const script = `
+            const pulumi = require("@pulumi/pulumi");
+            const before = ${loaded};
+            const keys = Object.keys(pulumi.automation).sort();
+            console.log(JSON.stringify({
+                before,
+                after: ${loaded},
+                keys,
+                workspace: typeof pulumi.automation.LocalWorkspace,
+                spread: ({ ...pulumi.automation }).LocalWorkspace === pulumi.automation.LocalWorkspace,
+                has: "LocalWorkspace" in pulumi.automation,
+                codePaths: typeof pulumi.runtime.computeCodePaths,
+            }));`;
+        const plain = inFreshNode(script, false);
+        const lazy = inFreshNode(script, true);
+        assert.strictEqual(lazy.before, 0);
+        assert.ok(lazy.after > 0);
+        assert.deepStrictEqual(lazy.keys, plain.keys);
+        assert.strictEqual(lazy.workspace, "function");
+        assert.strictEqual(lazy.spread, true);
+        assert.strictEqual(lazy.has, true);
+        assert.strictEqual(lazy.codePaths, "function");
+    });
+
+    it("calls through to the real computeCodePaths", () => {
+        const script = `
+            const pulumi = require("@pulumi/pulumi");
+            pulumi.runtime.computeCodePaths({ extraIncludePaths: ["lib/lazyPulumi.js"], extraExcludePackages: [] }).then(
+                (paths) => console.log(JSON.stringify([...paths.keys()].filter((p) => p.endsWith("lazyPulumi.js")).length)),
+                (err) => console.log(JSON.stringify(String(err))),
+            );`;
+        assert.strictEqual(inFreshNode(script, true), 1);
+    });
+});
