@@ -2,13 +2,16 @@
 // (Pulumi.yaml's nodeargs) and by the dynamic-provider host
 // (scripts/toolchain/pulumi-resource-pulumi-nodejs).
 //
-// @pulumi/pulumi loads two large parts at start that neither of them uses:
-// the Automation API (`pulumi.automation`) and `runtime.computeCodePaths`,
-// which packages a function's node_modules for serverless functions and
-// pulls in npm's own libraries (arborist, pacote, sigstore...). Together they
-// are about 0.3 s of CPU in every process that loads @pulumi/pulumi. This
-// defers each until something actually uses it: the module is then loaded
-// as usual, so nothing behaves differently, it only happens later or never.
+// @pulumi/pulumi loads large parts at start that neither of them uses: the
+// Automation API (`pulumi.automation`); `runtime.computeCodePaths`, which
+// packages a function's node_modules for serverless functions and pulls in
+// npm's own libraries (arborist, pacote, sigstore...); and TypeScript's
+// parser, which only serialising a function needs (the dynamic-provider host
+// never does). Together they are about 0.3 s of CPU in every process that
+// loads @pulumi/pulumi, and the engine waits for the dynamic-provider host to
+// start before it goes on. This defers each until something actually uses
+// it: the module is then loaded as usual, so nothing behaves differently, it
+// only happens later or never.
 //
 // Plain JavaScript: it runs before any TypeScript compiler is registered.
 "use strict";
@@ -55,6 +58,25 @@ function defer(file, exportsFor) {
     require.cache[file] = placeholder;
 }
 
+/**
+ * A stand-in for a module's exports object that loads the module on first use and then reads through to it.
+ * With `esModule`, it says it is an ES module without loading anything, so TypeScript's `__importStar` keeps
+ * it as it is instead of copying every property (which would load the module at once).
+ */
+function lazyNamespace(load, esModule) {
+    const isMarker = (key) => esModule && key === "__esModule";
+    return new Proxy(esModule ? { __esModule: true } : {}, {
+        get: (target, key) => (isMarker(key) ? true : Reflect.get(load(), key)),
+        has: (target, key) => isMarker(key) || Reflect.has(load(), key),
+        ownKeys: () => Reflect.ownKeys(load()),
+        // Reported configurable: a proxy may not claim a fixed property its (empty) target lacks.
+        getOwnPropertyDescriptor: (target, key) => {
+            const descriptor = isMarker(key) ? { value: true } : Object.getOwnPropertyDescriptor(load(), key);
+            return descriptor && { ...descriptor, configurable: true };
+        },
+    });
+}
+
 const pulumiRoot = resolve("@pulumi/pulumi/package.json");
 if (pulumiRoot !== undefined) {
     const dir = path.dirname(pulumiRoot);
@@ -66,20 +88,9 @@ if (pulumiRoot !== undefined) {
         packageArchivePath: (...args) => load().packageArchivePath(...args),
     }));
 
-    // index.js keeps the namespace object (`pulumi.automation`): a proxy that loads it on first use.
-    defer(path.join(dir, "automation", "index.js"), (load) =>
-        new Proxy(
-            { __esModule: true },
-            {
-                get: (target, key) => (key === "__esModule" ? true : Reflect.get(load(), key)),
-                has: (target, key) => key === "__esModule" || Reflect.has(load(), key),
-                ownKeys: () => Reflect.ownKeys(load()),
-                // Reported configurable: a proxy may not claim a fixed property its (empty) target lacks.
-                getOwnPropertyDescriptor: (target, key) => {
-                    const descriptor = key === "__esModule" ? { value: true } : Object.getOwnPropertyDescriptor(load(), key);
-                    return descriptor && { ...descriptor, configurable: true };
-                },
-            },
-        ),
-    );
+    // index.js keeps the namespace object (`pulumi.automation`).
+    defer(path.join(dir, "automation", "index.js"), (load) => lazyNamespace(load, true));
+
+    // TypeScript's parser, for serialising functions (a dynamic provider, in the program): used at call time only.
+    defer(path.join(dir, "typescript-shim.js"), (load) => lazyNamespace(load, false));
 }

@@ -12,8 +12,8 @@ function inFreshNode(script: string, withPreload: boolean): any {
     return JSON.parse(execFileSync("node", args, { cwd: repoRoot, encoding: "utf8", timeout: 60000 }));
 }
 
-// Modules of the Automation API (its index is the placeholder) and of npm's arborist in require.cache.
-const loaded = `Object.keys(require.cache).filter((f) => /[\\\\/]automation[\\\\/](?!index\\.js$)|[\\\\/]@npmcli[\\\\/]arborist[\\\\/]/.test(f)).length`;
+// Modules of the Automation API (its index is the placeholder), of npm's arborist and TypeScript in require.cache.
+const loaded = `Object.keys(require.cache).filter((f) => /[\\\\/]automation[\\\\/](?!index\\.js$)|[\\\\/]@npmcli[\\\\/]arborist[\\\\/]|[\\\\/]typescript[\\\\/]lib[\\\\/]typescript\\.js$/.test(f)).length`;
 
 describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", function () {
     this.timeout(60000);
@@ -22,7 +22,7 @@ describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", fun
         assert.match(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"), /nodeargs: "--require \.\/lib\/lazyPulumi\.js"/);
     });
 
-    it("keeps the Automation API and npm's libraries out of a process until they are used", () => {
+    it("keeps the Automation API, npm's libraries and TypeScript out of a process until they are used", () => {
         const without = inFreshNode(`require("@pulumi/pulumi"); console.log(JSON.stringify(${loaded}))`, false);
         const withIt = inFreshNode(`require("@pulumi/pulumi"); console.log(JSON.stringify(${loaded}))`, true);
         assert.ok(without > 0, "without the preload, loading @pulumi/pulumi loads them (else this test proves nothing)");
@@ -52,6 +52,22 @@ describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", fun
         assert.strictEqual(lazy.spread, true);
         assert.strictEqual(lazy.has, true);
         assert.strictEqual(lazy.codePaths, "function");
+    });
+
+    it("serialises a function (TypeScript's parser, loaded on first use) as without it", () => {
+        const script = `
+            const pulumi = require("@pulumi/pulumi");
+            const before = ${loaded};
+            const answer = 42;
+            pulumi.runtime.serializeFunction(() => answer).then(
+                (f) => console.log(JSON.stringify({ before, text: f.text })),
+                (err) => console.log(JSON.stringify({ before, text: String(err) })),
+            );`;
+        const plain = inFreshNode(script, false);
+        const lazy = inFreshNode(script, true);
+        assert.strictEqual(lazy.before, 0);
+        assert.match(plain.text, /answer: 42/);
+        assert.strictEqual(lazy.text, plain.text);
     });
 
     it("calls through to the real computeCodePaths", () => {
