@@ -19,10 +19,10 @@
 const Module = require("module");
 const path = require("path");
 
-/** The resolved path of `request` from the directory Node started in, or undefined without @pulumi/pulumi there. */
+/** The resolved path of `request` from this program's directory, or undefined without @pulumi/pulumi there. */
 function resolve(request) {
     try {
-        return require.resolve(request, { paths: [process.cwd()] });
+        return require.resolve(request, { paths: [__dirname] });
     } catch {
         return undefined;
     }
