@@ -8,6 +8,12 @@
 //              what any Pulumi program pays, with the same CLI and plugins;
 //   dind-compose  this program, on its own stack and high ports, mirror off.
 //
+// The machine's speed drifts by 10-20 % within minutes, so the figures are
+// medians of runs taken in turn: cold ups and teardowns in 3 rounds (the
+// reference's, then dind-compose's), no-op ups 5 times each (the floor's,
+// then dind-compose's). A cold up follows a preview of the empty stack (the
+// program's first run in its directory, printed on its own line).
+//
 // The workload: N projects, each a busybox httpd built from its Dockerfile,
 // serving a relative bind mount, publishing 3000. Traffic goes to 127.0.0.1
 // only. Everything it creates is removed at the end, also when a step fails.
@@ -59,6 +65,8 @@ function record(what: string, seconds: number): number {
 const seconds = (started: number) => (Date.now() - started) / 1000;
 /** No-op ups are quick and vary from run to run: each side's figure is the median of this many, taken in turn. */
 const NOOP_RUNS = 5;
+/** Cold ups and teardowns: each figure is the median of this many rounds, the reference and dind-compose in turn. */
+const ROUNDS = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
 
@@ -192,22 +200,12 @@ async function main(): Promise<void> {
     let floor: PulumiWorkspace | undefined;
     const extra: PulumiWorkspace[] = [];
     try {
-        console.log("reference (outer docker compose):");
-        let started = Date.now();
-        must("docker", ["compose", "-f", outerFile, "up", "-d"], { timeoutSeconds: 600, env: composeEnv });
-        await allAnswer(OUTER_PORT, hosts(projectCount), ".localhost");
-        const outerCold = record("cold up, to every URL answering", seconds(started));
-        started = Date.now();
-        must("docker", ["compose", "-f", outerFile, "down", "-v"], { timeoutSeconds: 600, env: composeEnv });
-        const outerDown = record("down -v", seconds(started));
-
         // The floor's no-op ups run in turn with dind-compose's (below), so that both see the same machine.
         floor = new PulumiWorkspace(path.join(root, "floor"), "floor");
         floorProgram(floor.dir);
         floor.initStack();
         floor.mustPulumi(["up", "--yes", "--skip-preview"]);
 
-        console.log("dind-compose:");
         removeLabelled("dind-compose.stack", STACK);
         const dir = path.join(root, "program");
         fs.mkdirSync(dir);
@@ -216,10 +214,35 @@ async function main(): Promise<void> {
         ws.initStack();
         writeStackConfig(ws, workload, projectCount);
         firstRun(ws);
-        started = Date.now();
-        await step(ws, "cold", ["up", "--yes", "--skip-preview"]);
-        await allAnswer(HTTP, hosts(projectCount), ".localhost");
-        const cold = record("cold up, to every URL answering", seconds(started));
+
+        // Cold ups and teardowns in rounds, the reference's and dind-compose's in turn; the last cold up stays
+        // for the no-op and edit steps, and its destroy comes at the end.
+        const outerColds: number[] = [];
+        const outerDowns: number[] = [];
+        const colds: number[] = [];
+        const destroys: number[] = [];
+        let started = Date.now();
+        for (let round = 1; round <= ROUNDS; round++) {
+            console.log(`round ${round} of ${ROUNDS}:`);
+            started = Date.now();
+            must("docker", ["compose", "-f", outerFile, "up", "-d"], { timeoutSeconds: 600, env: composeEnv });
+            await allAnswer(OUTER_PORT, hosts(projectCount), ".localhost");
+            outerColds.push(record("reference cold up, to every URL answering", seconds(started)));
+            started = Date.now();
+            must("docker", ["compose", "-f", outerFile, "down", "-v"], { timeoutSeconds: 600, env: composeEnv });
+            outerDowns.push(record("reference down -v", seconds(started)));
+            started = Date.now();
+            await step(ws, round === 1 ? "cold" : `cold-round-${round}`, ["up", "--yes", "--skip-preview"]);
+            await allAnswer(HTTP, hosts(projectCount), ".localhost");
+            colds.push(record("dind-compose cold up, to every URL answering", seconds(started)));
+            if (round < ROUNDS) {
+                started = Date.now();
+                await step(ws, round === 1 ? "destroy" : `destroy-round-${round}`, ["destroy", "--yes", "--skip-preview"]);
+                destroys.push(record("dind-compose destroy", seconds(started)));
+            }
+        }
+
+        console.log("dind-compose, from its last cold up:");
         const floorRuns: number[] = [];
         const noopRuns: number[] = [];
         for (let i = 0; i < NOOP_RUNS; i++) {
@@ -249,8 +272,14 @@ async function main(): Promise<void> {
         });
 
         started = Date.now();
-        await step(ws, "destroy", ["destroy", "--yes", "--skip-preview"]);
-        const destroy = record("destroy", seconds(started));
+        await step(ws, `destroy-round-${ROUNDS}`, ["destroy", "--yes", "--skip-preview"]);
+        destroys.push(record("destroy", seconds(started)));
+
+        console.log(`medians of ${ROUNDS} rounds:`);
+        const outerCold = record("reference cold up", median(outerColds));
+        const outerDown = record("reference down -v", median(outerDowns));
+        const cold = record("dind-compose cold up", median(colds));
+        const destroy = record("dind-compose destroy", median(destroys));
 
         let scale: string[] = [];
         if (scaling) {
