@@ -28,8 +28,46 @@ export interface CertificateAuthorityArgs {
     readonly commonName: string;
 }
 
+/** What signs certificates: a CA's certificate (public) and private key (secret). */
+export interface Issuer {
+    readonly certPem: pulumi.Output<string>;
+    readonly privateKeyPem: pulumi.Output<string>;
+}
+
+/** A certificate and its private key (secret). */
+export interface KeyPair {
+    readonly certPem: pulumi.Output<string>;
+    readonly privateKeyPem: pulumi.Output<string>;
+}
+
+/**
+ * A private key and a self-signed CA certificate, `<name>-key` and `<name>-cert`, created with `opts` (their
+ * parent, and aliases). For a CA of its own, wrap it in a CertificateAuthority; a component that holds several
+ * certificates (ProjectTls) creates them directly, one component level less.
+ */
+export function createCertificateAuthority(name: string, args: CertificateAuthorityArgs, opts: pulumi.CustomResourceOptions): KeyPair {
+    const key = new tls.PrivateKey(
+        `${name}-key`,
+        { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
+        { ...opts, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
+    );
+    const cert = new tls.SelfSignedCert(
+        `${name}-cert`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: args.commonName, organization: "dind-compose" },
+            isCaCertificate: true,
+            validityPeriodHours: TLS_POLICY.caValidityHours,
+            earlyRenewalHours: TLS_POLICY.caEarlyRenewalHours,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        opts,
+    );
+    return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
+}
+
 /** A private key and a self-signed CA certificate. */
-export class CertificateAuthority extends pulumi.ComponentResource {
+export class CertificateAuthority extends pulumi.ComponentResource implements Issuer {
     /** PEM of the CA certificate (public). */
     public readonly certPem: pulumi.Output<string>;
     /** PEM of the CA's private key (secret). */
@@ -37,34 +75,16 @@ export class CertificateAuthority extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:CertificateAuthority", name, {}, opts);
-
-        const key = new tls.PrivateKey(
-            `${name}-key`,
-            { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
-            { parent: this, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
-        );
-        const cert = new tls.SelfSignedCert(
-            `${name}-cert`,
-            {
-                privateKeyPem: key.privateKeyPem,
-                subject: { commonName: args.commonName, organization: "dind-compose" },
-                isCaCertificate: true,
-                validityPeriodHours: TLS_POLICY.caValidityHours,
-                earlyRenewalHours: TLS_POLICY.caEarlyRenewalHours,
-                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            },
-            { parent: this },
-        );
-
-        this.certPem = cert.certPem;
-        this.privateKeyPem = pulumi.secret(key.privateKeyPem);
+        const ca = createCertificateAuthority(name, args, { parent: this });
+        this.certPem = ca.certPem;
+        this.privateKeyPem = ca.privateKeyPem;
         this.registerOutputs({ certPem: this.certPem });
     }
 }
 
 export interface CertificateArgs {
     /** The CA that signs this certificate. */
-    readonly ca: CertificateAuthority;
+    readonly ca: Issuer;
     /** Subject common name. */
     readonly commonName: string;
     /** `server` certificates authenticate a listener, `client` ones a caller. */
@@ -75,8 +95,43 @@ export interface CertificateArgs {
     readonly ipAddresses?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/**
+ * A private key and a certificate for it signed by `args.ca`: `<name>-key`, `<name>-csr` and `<name>-cert`,
+ * created with `opts` (their parent, and aliases).
+ */
+export function createCertificate(name: string, args: CertificateArgs, opts: pulumi.CustomResourceOptions): KeyPair {
+    const key = new tls.PrivateKey(
+        `${name}-key`,
+        { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
+        { ...opts, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
+    );
+    const request = new tls.CertRequest(
+        `${name}-csr`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: args.commonName, organization: "dind-compose" },
+            dnsNames: args.dnsNames,
+            ipAddresses: args.ipAddresses,
+        },
+        opts,
+    );
+    const cert = new tls.LocallySignedCert(
+        `${name}-cert`,
+        {
+            certRequestPem: request.certRequestPem,
+            caPrivateKeyPem: args.ca.privateKeyPem,
+            caCertPem: args.ca.certPem,
+            validityPeriodHours: TLS_POLICY.leafValidityHours,
+            earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
+            allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+        },
+        opts,
+    );
+    return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
+}
+
 /** A private key and a certificate for it signed by a CertificateAuthority. */
-export class Certificate extends pulumi.ComponentResource {
+export class Certificate extends pulumi.ComponentResource implements KeyPair {
     /** PEM of the signed certificate (public). */
     public readonly certPem: pulumi.Output<string>;
     /** PEM of the private key (secret). */
@@ -84,37 +139,9 @@ export class Certificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: CertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Certificate", name, {}, opts);
-
-        const key = new tls.PrivateKey(
-            `${name}-key`,
-            { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
-            { parent: this, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
-        );
-        const request = new tls.CertRequest(
-            `${name}-csr`,
-            {
-                privateKeyPem: key.privateKeyPem,
-                subject: { commonName: args.commonName, organization: "dind-compose" },
-                dnsNames: args.dnsNames,
-                ipAddresses: args.ipAddresses,
-            },
-            { parent: this },
-        );
-        const cert = new tls.LocallySignedCert(
-            `${name}-cert`,
-            {
-                certRequestPem: request.certRequestPem,
-                caPrivateKeyPem: args.ca.privateKeyPem,
-                caCertPem: args.ca.certPem,
-                validityPeriodHours: TLS_POLICY.leafValidityHours,
-                earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
-                allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
-            },
-            { parent: this },
-        );
-
-        this.certPem = cert.certPem;
-        this.privateKeyPem = pulumi.secret(key.privateKeyPem);
+        const certificate = createCertificate(name, args, { parent: this });
+        this.certPem = certificate.certPem;
+        this.privateKeyPem = certificate.privateKeyPem;
         this.registerOutputs({ certPem: this.certPem });
     }
 }

@@ -5,7 +5,7 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Certificate, CertificateAuthority } from "./certificateAuthority";
+import { createCertificate, createCertificateAuthority } from "./certificateAuthority";
 
 export interface ProjectTlsArgs {
     /** The stack, for certificate subjects. */
@@ -29,8 +29,20 @@ export class ProjectTls extends pulumi.ComponentResource {
     constructor(name: string, args: ProjectTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:ProjectTls", name, {}, opts);
 
-        const ca = new CertificateAuthority(`${name}-ca`, { commonName: `dind-compose ${args.stack} ${args.project} CA` }, { parent: this });
-        const server = new Certificate(
+        // The keys and certificates are this component's own children: a component per CA and certificate
+        // made every project's chain one level deeper (more registrations on every `pulumi up`, and its
+        // containers one delete wave behind the proxy's on destroy). Stacks made before keep them: aliases to
+        // the components they were under.
+        const formerlyUnder = (component: string, type: string): pulumi.CustomResourceOptions => ({
+            parent: this,
+            aliases: [{ parent: pulumi.createUrn(component, `dind-compose:index:${type}`, this) }],
+        });
+        const ca = createCertificateAuthority(
+            `${name}-ca`,
+            { commonName: `dind-compose ${args.stack} ${args.project} CA` },
+            formerlyUnder(`${name}-ca`, "CertificateAuthority"),
+        );
+        const server = createCertificate(
             `${name}-server`,
             {
                 ca,
@@ -39,9 +51,13 @@ export class ProjectTls extends pulumi.ComponentResource {
                 dnsNames: [...args.daemonDnsNames, "localhost"],
                 ipAddresses: ["127.0.0.1"],
             },
-            { parent: this },
+            formerlyUnder(`${name}-server`, "Certificate"),
         );
-        const client = new Certificate(`${name}-client`, { ca, usage: "client", commonName: `${args.project} runner` }, { parent: this });
+        const client = createCertificate(
+            `${name}-client`,
+            { ca, usage: "client", commonName: `${args.project} runner` },
+            formerlyUnder(`${name}-client`, "Certificate"),
+        );
 
         this.caCertPem = ca.certPem;
         this.serverCertPem = server.certPem;

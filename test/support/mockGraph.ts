@@ -22,6 +22,10 @@ export interface Registered {
     retainOnDelete: boolean;
     /** URNs this resource was declared to depend on (explicitly or through its inputs). */
     dependencies: string[];
+    /** The URN of its parent (the stack's, for a top-level resource). */
+    parent: string;
+    /** The URNs it may have had in an earlier stack (its aliases, as the engine would see them). */
+    aliases: string[];
 }
 
 /** How the runtime marks a secret value when it serialises inputs. */
@@ -66,7 +70,8 @@ function computedState(type: string, name: string, inputs: any): Record<string, 
 }
 
 let current: Registered[] = [];
-const pending = new Map<string, { deleteBeforeReplace: boolean; retainOnDelete: boolean; dependencies: string[] }>();
+type Options = Pick<Registered, "deleteBeforeReplace" | "retainOnDelete" | "dependencies" | "parent" | "aliases">;
+const pending = new Map<string, Options>();
 let installed = false;
 
 function install(): void {
@@ -83,6 +88,11 @@ function install(): void {
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete(),
             dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+            aliases: [
+                ...req.getAliasurnsList(),
+                ...req.getAliasesList().map((a: any) => (a.hasUrn() ? a.getUrn() : JSON.stringify(a.getSpec()?.toObject()))),
+            ],
         });
         return original.call(this, req, callback);
     };
@@ -90,7 +100,7 @@ function install(): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
-                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, retainOnDelete: false, dependencies: [] };
+                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, retainOnDelete: false, dependencies: [], parent: "", aliases: [] };
                 current.push({
                     type: args.type,
                     name: args.name,

@@ -62,6 +62,23 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
+    it("keeps each project's keys and certificates directly under its ProjectTls, aliased to the components they were under", () => {
+        for (const p of projects) {
+            const former: Record<string, string> = { ca: "CertificateAuthority", server: "Certificate", client: "Certificate" };
+            for (const [part, type] of Object.entries(former)) {
+                const parts = g.resources.filter((x) => x.name.startsWith(`${p}-tls-${part}-`));
+                assert.strictEqual(parts.length, part === "ca" ? 2 : 3, `${p}-tls-${part}: ${parts.map((x) => x.name)}`);
+                for (const r of parts) {
+                    assert.ok(r.parent.endsWith(`$dind-compose:index:ProjectTls::${p}-tls`), `${r.name} is not directly under ${p}-tls: ${r.parent}`);
+                    assert.ok(
+                        r.aliases.some((a) => a.includes(`dind-compose:index:${type}`) && a.includes(`${p}-tls-${part}`)),
+                        `${r.name} has no alias to its former ${type}: ${JSON.stringify(r.aliases)}`,
+                    );
+                }
+            }
+        }
+    });
+
     it("gives each daemon a server certificate from its project's CA for its alias, localhost and 127.0.0.1", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
