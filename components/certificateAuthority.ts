@@ -28,13 +28,7 @@ export interface CertificateAuthorityArgs {
     readonly commonName: string;
 }
 
-/** What signs certificates: a CA's certificate (public) and private key (secret). */
-export interface Issuer {
-    readonly certPem: pulumi.Output<string>;
-    readonly privateKeyPem: pulumi.Output<string>;
-}
-
-/** A certificate and its private key (secret). */
+/** A certificate (public) and its private key (secret): a CA's, which signs others, or a leaf's. */
 export interface KeyPair {
     readonly certPem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;
@@ -67,7 +61,7 @@ export function createCertificateAuthority(name: string, args: CertificateAuthor
 }
 
 /** A private key and a self-signed CA certificate. */
-export class CertificateAuthority extends pulumi.ComponentResource implements Issuer {
+export class CertificateAuthority extends pulumi.ComponentResource implements KeyPair {
     /** PEM of the CA certificate (public). */
     public readonly certPem: pulumi.Output<string>;
     /** PEM of the CA's private key (secret). */
@@ -84,7 +78,7 @@ export class CertificateAuthority extends pulumi.ComponentResource implements Is
 
 export interface CertificateArgs {
     /** The CA that signs this certificate. */
-    readonly ca: Issuer;
+    readonly ca: KeyPair;
     /** Subject common name. */
     readonly commonName: string;
     /** `server` certificates authenticate a listener, `client` ones a caller. */
