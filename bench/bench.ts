@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         const outerDowns: number[] = [];
         const colds: number[] = [];
         const destroys: number[] = [];
-        let started = Date.now();
+        let started: number;
         for (let round = 1; round <= ROUNDS; round++) {
             console.log(`round ${round} of ${ROUNDS}:`);
             started = Date.now();

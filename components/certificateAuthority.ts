@@ -34,17 +34,22 @@ export interface KeyPair {
     readonly privateKeyPem: pulumi.Output<string>;
 }
 
+/** `<name>-key`: a private key by the TLS policy, its PEM outputs kept secret. */
+function createPrivateKey(name: string, opts: pulumi.CustomResourceOptions): tls.PrivateKey {
+    return new tls.PrivateKey(
+        `${name}-key`,
+        { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
+        { ...opts, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
+    );
+}
+
 /**
  * A private key and a self-signed CA certificate, `<name>-key` and `<name>-cert`, created with `opts` (their
  * parent, and aliases). For a CA of its own, wrap it in a CertificateAuthority; a component that holds several
  * certificates (ProjectTls) creates them directly, one component level less.
  */
 export function createCertificateAuthority(name: string, args: CertificateAuthorityArgs, opts: pulumi.CustomResourceOptions): KeyPair {
-    const key = new tls.PrivateKey(
-        `${name}-key`,
-        { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
-        { ...opts, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
-    );
+    const key = createPrivateKey(name, opts);
     const cert = new tls.SelfSignedCert(
         `${name}-cert`,
         {
@@ -94,11 +99,7 @@ export interface CertificateArgs {
  * created with `opts` (their parent, and aliases).
  */
 export function createCertificate(name: string, args: CertificateArgs, opts: pulumi.CustomResourceOptions): KeyPair {
-    const key = new tls.PrivateKey(
-        `${name}-key`,
-        { algorithm: TLS_POLICY.algorithm, ecdsaCurve: TLS_POLICY.ecdsaCurve },
-        { ...opts, additionalSecretOutputs: SECRET_KEY_OUTPUTS },
-    );
+    const key = createPrivateKey(name, opts);
     const request = new tls.CertRequest(
         `${name}-csr`,
         {
