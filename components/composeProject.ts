@@ -56,7 +56,14 @@ export class ComposeProject extends pulumi.ComponentResource {
         const progress = progressFile(stack, project);
 
         const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
-        const data = new DataVolume(`${name}-data`, { volumeName: names.data, labels: labelsFor(stack, "daemon-data", project) }, { parent: this });
+        // The volume's removal takes the daemon with it: stopping a daemon gracefully protects nothing when
+        // its data is removed next (a destroy, or the project leaving the stack). A replaced daemon, whose
+        // volume stays, still stops gracefully.
+        const data = new DataVolume(
+            `${name}-data`,
+            { volumeName: names.data, labels: labelsFor(stack, "daemon-data", project), owners: [names.daemon] },
+            { parent: this },
+        );
         const daemon = new Daemon(
             `${name}-daemon`,
             {
@@ -72,6 +79,7 @@ export class ComposeProject extends pulumi.ComponentResource {
                 serverKeyPem: tls.serverKeyPem,
                 mirror: args.mirror,
                 dockerPort: settings.dockerPort,
+                deletedWith: data.removal,
             },
             { parent: this },
         );

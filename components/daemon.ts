@@ -49,6 +49,8 @@ export interface DaemonArgs {
     readonly mirror?: RegistryMirrorRef;
     /** Host port on 127.0.0.1 publishing the TLS socket, when wanted. */
     readonly dockerPort?: number;
+    /** What removes the container along with its data (its data volume's removal), skipping its graceful stop. */
+    readonly deletedWith?: pulumi.Resource;
 }
 
 /** The dockerd command line: TLS-verified TCP plus the local unix socket, nothing else. */
@@ -110,11 +112,12 @@ export class Daemon extends pulumi.ComponentResource {
                 // which cost an idle stack of two projects a tenth of a core. `pulumi up` waits on the daemon
                 // through the image preload (which fails with the daemon's log when it does not answer in
                 // time), and `dind-compose status` asks the daemon itself.
-                // Let dockerd stop its containers and flush its state before removal.
+                // Let dockerd stop its containers and flush its state before removal (not when its data volume
+                // is removed with it: see deletedWith).
                 destroyGraceSeconds: 30,
             },
             // A replacement must never run next to its predecessor on the same /var/lib/docker.
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith },
         );
 
         this.containerName = container.name;

@@ -19,6 +19,15 @@
 // changing, and a change of inputs is an in-place update that removes
 // nothing.
 //
+// A volume's removal may also name the containers whose data it is (a
+// project's daemon): they are `deletedWith` the removal, so when the volume
+// goes (the stack is destroyed, or the project leaves it) Pulumi skips their
+// own delete, a graceful stop of up to 30 s that would protect data about to
+// be removed anyway, and the removal force-removes them (`docker rm -f -v`)
+// just before the volume. When only such a container is replaced (a config
+// edit, an image bump), the volume stays, this removal is not deleted, and the
+// container's own delete stops it gracefully as before.
+//
 // A dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses; what it needs is required inside its
 // functions, which Pulumi serialises and runs in another process.
@@ -32,11 +41,14 @@ export interface DockerRemovalArgs {
     readonly kind: DockerObjectKind;
     /** The network's or volume's name. */
     readonly objectName: pulumi.Input<string>;
+    /** Names of containers to force-remove just before the volume: give them `deletedWith` this removal. */
+    readonly containers?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 interface Inputs {
     kind: DockerObjectKind;
     objectName: string;
+    containers?: string[];
 }
 
 /** How long a removal keeps retrying while Docker says the object is still in use. */
@@ -60,7 +72,25 @@ async function waitForObject(inputs: Inputs): Promise<void> {
     }
 }
 
+/** `docker rm -f -v` of the named containers; one that is already gone counts as removed. */
+async function forceRemove(names: string[]): Promise<void> {
+    if (names.length === 0) {
+        return;
+    }
+    try {
+        await runCommand("docker", ["rm", "--force", "--volumes", ...names], 60000);
+    } catch (err: any) {
+        const problems = String(err.message)
+            .split("\n")
+            .filter((line) => line.trim() !== "" && !/no such container/i.test(line));
+        if (problems.length > 0) {
+            throw new Error(`removing container(s) ${names.join(", ")} before their volume failed: ${err.message}`);
+        }
+    }
+}
+
 async function remove(inputs: Inputs): Promise<void> {
+    await forceRemove(inputs.containers ?? []);
     const deadline = Date.now() + IN_USE_SECONDS * 1000;
     for (;;) {
         try {
@@ -88,7 +118,9 @@ export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `${inputs.kind}:${inputs.objectName}`, outs: inputs };
     },
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {
-        return { changes: olds.kind !== news.kind || olds.objectName !== news.objectName, replaces: [], deleteBeforeReplace: false };
+        // The containers are compared too: a delete gets the stored outputs, so they must be recorded.
+        const changes = olds.kind !== news.kind || olds.objectName !== news.objectName || JSON.stringify(olds.containers ?? []) !== JSON.stringify(news.containers ?? []);
+        return { changes, replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
         return { outs: news };

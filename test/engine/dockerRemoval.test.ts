@@ -2,7 +2,8 @@
 // deletes (components/dockerRemoval.ts), against the real engine: it is
 // created once the object exists, waits while a container still uses it,
 // removes it once that container is gone, and treats an object that is
-// already gone as removed.
+// already gone as removed; and that a volume's removal force-removes the
+// containers whose data it is (a daemon) first.
 
 import * as assert from "assert";
 import { dockerRemovalProvider } from "../../components/dockerRemoval";
@@ -60,4 +61,16 @@ describe("docker removal against the real engine", function () {
             await dockerRemovalProvider.delete!(`${kind}:x`, { kind, objectName: `${id}-missing-${kind}` });
         });
     }
+
+    it("force-removes the containers a volume's data belongs to, without their graceful stop, then the volume", async () => {
+        const name = `${id}-volume`;
+        must("docker", ["volume", "create", "--label", LABEL, name]);
+        // `sleep` as PID 1 ignores SIGTERM: a graceful stop would wait its whole grace period.
+        must("docker", ["run", "-d", "--name", `${id}-user`, "--label", LABEL, "-v", `${name}:/data`, IMAGE, "sleep", "600"]);
+        const started = Date.now();
+        await dockerRemovalProvider.delete!(`volume:${name}`, { kind: "volume", objectName: name, containers: [`${id}-user`, `${id}-never-created`] });
+        assert.ok(!exists("container", `${id}-user`), "the container is still there");
+        assert.ok(!exists("volume", name), "the volume is still there");
+        assert.ok(Date.now() - started < 5000, `removal took ${Date.now() - started} ms`);
+    });
 });

@@ -26,6 +26,8 @@ export interface Registered {
     parent: string;
     /** The URNs it may have had in an earlier stack (its aliases, as the engine would see them). */
     aliases: string[];
+    /** The URN of the resource whose delete makes its own unnecessary (Pulumi skips it), or "". */
+    deletedWith: string;
 }
 
 /** How the runtime marks a secret value when it serialises inputs. */
@@ -70,7 +72,7 @@ function computedState(type: string, name: string, inputs: any): Record<string, 
 }
 
 let current: Registered[] = [];
-type Options = Pick<Registered, "deleteBeforeReplace" | "retainOnDelete" | "dependencies" | "parent" | "aliases">;
+type Options = Pick<Registered, "deleteBeforeReplace" | "retainOnDelete" | "dependencies" | "parent" | "aliases" | "deletedWith">;
 const pending = new Map<string, Options>();
 let installed = false;
 
@@ -93,6 +95,7 @@ function install(): void {
                 ...req.getAliasurnsList(),
                 ...req.getAliasesList().map((a: any) => (a.hasUrn() ? a.getUrn() : JSON.stringify(a.getSpec()?.toObject()))),
             ],
+            deletedWith: req.getDeletedwith(),
         });
         return original.call(this, req, callback);
     };
@@ -100,7 +103,7 @@ function install(): void {
         {
             newResource(args: pulumi.runtime.MockResourceArgs) {
                 const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs) };
-                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, retainOnDelete: false, dependencies: [], parent: "", aliases: [] };
+                const options = pending.get(`${args.type}::${args.name}`) ?? { deleteBeforeReplace: false, retainOnDelete: false, dependencies: [], parent: "", aliases: [], deletedWith: "" };
                 current.push({
                     type: args.type,
                     name: args.name,

@@ -133,6 +133,22 @@ describe("resource graph: a stack with every default", function () {
         assert.ok(dependsOn(container(g, stackNames("dev").mirror), "mirror-cache-removal"));
     });
 
+    it("removes a daemon together with its data volume, skipping its graceful stop only then", () => {
+        for (const p of projects) {
+            const daemon = container(g, dev(p).daemon);
+            const removal = named(g, `${p}-data-removal`);
+            // Pulumi skips the daemon's own delete (its graceful stop) when this removal is deleted too, and
+            // the removal force-removes it by name first; a daemon replaced on its own still stops gracefully.
+            assert.ok(daemon.deletedWith.endsWith(`DockerRemoval::${p}-data-removal`), `${p}'s daemon is not deleted with its data volume (${daemon.deletedWith})`);
+            assert.deepStrictEqual(removal.inputs.containers, [dev(p).daemon]);
+            assert.strictEqual(daemon.inputs.destroyGraceSeconds, 30);
+        }
+        for (const c of ofType(g, ":Container").filter((c) => !projects.some((p) => c.inputs.name === dev(p).daemon))) {
+            assert.strictEqual(c.deletedWith, "", `${c.inputs.name} would skip its own delete`);
+        }
+        assert.strictEqual(named(g, "edge-removal").inputs.containers, undefined);
+    });
+
     it("mounts the project directory at its host path in daemon and runner, and runs compose from there", () => {
         for (const p of projects) {
             const dir = path.join(root, "examples", p);
