@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
 import { Certificate, CertificateAuthority } from "./certificateAuthority";
+import { ContainerCheck } from "./containerCheck";
 import { PROXY_PATHS, ProxyRoute, renderNginxConfig, renderUnknownHostPage, renderUpstreamDownPage } from "../lib/nginx";
 
 export interface ProxyArgs {
@@ -77,19 +78,22 @@ export class Proxy extends pulumi.ComponentResource {
                 restart: "unless-stopped",
                 // nginx finishes in-flight requests on SIGQUIT.
                 stopSignal: "SIGQUIT",
-                healthcheck: {
-                    tests: ["CMD", "nginx", "-t", "-q"],
-                    // `wait` sees the first check only after one interval (the provider's Docker API, 1.41,
-                    // has no start interval), so it is short; `nginx -t` on this config costs a few ms.
-                    interval: "2s",
-                    timeout: "3s",
-                    retries: 3,
-                },
-                wait: true,
-                waitTimeout: 60,
+                // No Docker health check (a `docker exec` every interval, forever): the check below runs once.
+                // Said explicitly, and a change of it replaces the container (the provider's in-place update
+                // records it but cannot change a container's health check): a proxy created with the one it
+                // used to have is replaced.
+                healthcheck: { tests: ["NONE"] },
                 destroyGraceSeconds: 5,
             },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+        );
+
+        // `pulumi up` fails when nginx refuses its configuration or the container does not stay up; checked
+        // once per container, not by a Docker health check (components/containerCheck.ts says why).
+        new ContainerCheck(
+            `${name}-check`,
+            { containerId: container.id, containerName: container.name, what: "the stack's proxy", command: ["nginx", "-t", "-q"], timeoutSeconds: 60 },
+            { parent: this },
         );
 
         this.containerName = container.name;

@@ -275,6 +275,17 @@ describe("resource graph: a stack with every default", function () {
         assert.strictEqual(proxy.inputs.stopSignal, "SIGQUIT");
     });
 
+    it("has pulumi up check once that the proxy runs and nginx accepts its configuration, with no health check running forever", () => {
+        const proxy = container(g, stackNames("dev").proxy);
+        assert.deepStrictEqual(proxy.inputs.healthcheck, { tests: ["NONE"] });
+        assert.ok(!proxy.inputs.wait, "the provider's wait needs a health check");
+        const check = named(g, "proxy-check");
+        assert.strictEqual(check.type, "pulumi-nodejs:dynamic/dind-compose:ContainerCheck");
+        assert.strictEqual(check.inputs.containerId, "proxy-container-id");
+        assert.deepStrictEqual(check.inputs.command, ["nginx", "-t", "-q"]);
+        assert.ok(dependsOn(check, "proxy-container"));
+    });
+
     it("runs the mirror as a read-only Docker Hub cache over TLS from the stack CA, trusted by every daemon", () => {
         const mirror = container(g, stackNames("dev").mirror);
         assert.ok(mirror.inputs.envs.includes("REGISTRY_HTTP_TLS_CERTIFICATE=/certs/mirror.crt"));
