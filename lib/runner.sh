@@ -234,7 +234,7 @@ wait_for_images() {
   report waiting-for-images
   say "waiting for pulumi up to load the host's images into the daemon"
   while [ ! -e "$images_file" ]; do
-    pause 0.25
+    pause 0.1
   done
 }
 
@@ -372,8 +372,10 @@ show_service_logs() {
 }
 
 # Until every service container is up or done. Ready must hold on two polls
-# in a row, half a second apart, so a container that crashes right after
-# starting is not "up".
+# in a row, so a container that crashes right after starting is not "up":
+# the second comes a quarter second after the first, so it ends about half a
+# second after compose up returned. While a service is pending, polls are
+# half a second apart.
 wait_for_services() {
   report waiting-for-services
   ready_polls=0
@@ -407,7 +409,7 @@ wait_for_services() {
       if [ -n "$service" ]; then show_service_logs "$service"; fi
       return 1
     fi
-    pause 0.5
+    if [ "$ready_polls" = 1 ]; then pause 0.25; else pause 0.5; fi
   done
 }
 

@@ -11,6 +11,7 @@
 //   up-stderr    what `compose up` prints on stderr
 //   up-sleep     seconds `compose up` blocks (it is then the `sleep` itself)
 //   ps           what `compose ps` prints
+//   ps-then      what it prints from its second call on, when present
 // and records every invocation in `calls`, one line each.
 //
 // RUNNER_TEST_SHELL=busybox runs the script with busybox's sh and tools, as
@@ -41,7 +42,8 @@ case $1 in
         if [ -e "$d/up-sleep" ]; then echo $$ >"$d/up.pid"; exec sleep "$(cat "$d/up-sleep")"; fi
         exit "$(cat "$d/up-exit" 2>/dev/null || echo 0)" ;;
       ps)
-        cat "$d/ps" 2>/dev/null
+        if [ -e "$d/ps-then" ] && [ -e "$d/ps-seen" ]; then cat "$d/ps-then"; else cat "$d/ps" 2>/dev/null; fi
+        : >"$d/ps-seen"
         exit 0 ;;
       logs)
         case " $* " in
@@ -385,6 +387,15 @@ describe("runner script", function () {
             assert.deepStrictEqual(failed, { state: "failed", attempt: 1, reason: "service migrate exited with code 3" });
             await waitFor(() => r.output.includes("migrate-1  | the last words of migrate"), "migrate's logs in the runner's output");
             assert.strictEqual(r.calls("compose logs --no-color --tail 20 migrate"), 1);
+        });
+
+        it("is not up when a service running on the first look has exited on the next one", async () => {
+            const r = start({ ps: ["web running  0"] });
+            r.set("ps-then", "web exited  1\n");
+            // Reaching "failed" means "ok" was never reported: after ok the runner only follows the logs.
+            const failed = await r.until("failed", (s) => s.state === "failed");
+            assert.strictEqual(failed.reason, "service web exited with code 1");
+            assert.strictEqual(r.calls("compose ps"), 2);
         });
 
         it("fails naming a service whose health check reports unhealthy", async () => {
