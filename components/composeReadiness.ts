@@ -34,6 +34,7 @@
 // which it failed.
 
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamicResource";
 import { writeProgress } from "../lib/progress";
 import { containerOutput, runCommand } from "../lib/runCommand";
 import { RunnerStatus, describeRunnerStatus, parseRunnerStatus } from "../lib/runnerStatus";
@@ -259,8 +260,8 @@ export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class ComposeReadiness extends pulumi.dynamic.Resource {
+export class ComposeReadiness extends DynamicResource {
     constructor(name: string, args: ComposeReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-        super(composeReadinessProvider, name, { ...args }, opts, "dind-compose", "ComposeReadiness");
+        super(composeReadinessProvider, "ComposeReadiness", name, { ...args }, opts);
     }
 }

@@ -15,6 +15,7 @@
 // functions, which Pulumi serialises and runs in another process.
 
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamicResource";
 import { containerOutput, runCommand } from "../lib/runCommand";
 
 export interface ContainerCheckArgs {
@@ -80,8 +81,8 @@ export const containerCheckProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class ContainerCheck extends pulumi.dynamic.Resource {
+export class ContainerCheck extends DynamicResource {
     constructor(name: string, args: ContainerCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(containerCheckProvider, name, { ...args }, opts, "dind-compose", "ContainerCheck");
+        super(containerCheckProvider, "ContainerCheck", name, { ...args }, opts);
     }
 }

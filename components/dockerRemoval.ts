@@ -33,6 +33,7 @@
 // functions, which Pulumi serialises and runs in another process.
 
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamicResource";
 import { runCommand } from "../lib/runCommand";
 
 export type DockerObjectKind = "network" | "volume";
@@ -130,12 +131,12 @@ export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class DockerRemoval extends pulumi.dynamic.Resource {
+export class DockerRemoval extends DynamicResource {
     /** The network's or volume's name. */
     public readonly objectName!: pulumi.Output<string>;
 
     constructor(name: string, args: DockerRemovalArgs, opts?: pulumi.CustomResourceOptions) {
-        super(dockerRemovalProvider, name, { ...args }, opts, "dind-compose", "DockerRemoval");
+        super(dockerRemovalProvider, "DockerRemoval", name, { ...args }, opts);
     }
 
     /**

@@ -16,6 +16,7 @@
 // its functions, which Pulumi serialises and runs in another process.
 
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamicResource";
 import { writeProgress } from "../lib/progress";
 import { containerOutput, runCommand } from "../lib/runCommand";
 
@@ -157,8 +158,8 @@ export const imagePreloadProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class ImagePreload extends pulumi.dynamic.Resource {
+export class ImagePreload extends DynamicResource {
     constructor(name: string, args: ImagePreloadArgs, opts?: pulumi.CustomResourceOptions) {
-        super(imagePreloadProvider, name, { ...args }, opts, "dind-compose", "ImagePreload");
+        super(imagePreloadProvider, "ImagePreload", name, { ...args }, opts);
     }
 }

@@ -108,7 +108,7 @@ export class PulumiWorkspace {
 }
 
 /** What a copy of the Pulumi program needs, beside node_modules. */
-const PROGRAM_ENTRIES = ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+const PROGRAM_ENTRIES = ["index.ts", "components", "lib", "Pulumi.yaml", "package.json", "tsconfig.json"];
 
 /** Copies the program (and `extra` entries of the repository) into `dir`, with node_modules linked. */
 export function copyProgram(dir: string, extra: string[] = []): void {

@@ -19,7 +19,7 @@ describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", fun
     this.timeout(60000);
 
     it("is what Pulumi.yaml has node preload for the program", () => {
-        assert.match(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"), /nodeargs: "--require \.\/lib\/lazyPulumi\.js"/);
+        assert.match(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"), /nodeargs: "--require \.\/lib\/lazyPulumi\.js /);
     });
 
     it("keeps the Automation API, npm's libraries and TypeScript out of a process until they are used", () => {
