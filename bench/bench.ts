@@ -152,7 +152,8 @@ function memoryMiB(container: string): number {
 
 /**
  * The program's first run in a new directory, a preview of the empty stack: like the floor's first up, it is
- * not part of the dev loop (ts-node compiles the program into its cache, the build-context cache fills), and a
+ * not part of the dev loop (the program is compiled and its dynamic providers serialised into their caches, the
+ * build-context cache fills), and a
  * cold up is measured after it, as a developer's cold up after a destroy. Its time is printed all the same.
  */
 function firstRun(ws: PulumiWorkspace): void {
