@@ -103,7 +103,10 @@ export class Daemon extends pulumi.ComponentResource {
                 ],
                 // dind's setup mounts a fresh tmpfs on /tmp unless /tmp already is a mount, which would hide a
                 // project living under /tmp; with our own tmpfs there the project is mounted on top of it.
-                tmpfs: { "/tmp": "" },
+                // /run (also /var/run) is fresh on every start: a daemon that died (killed, out of memory, the
+                // host rebooted) leaves its pid files there, and containerd's refuses to start while any process
+                // has that PID, so the restarted daemon failed over and over.
+                tmpfs: { "/tmp": "", "/run": "exec,mode=755" },
                 uploads,
                 networksAdvanced: [{ name: args.networkName, aliases: [args.alias] }],
                 ports: args.dockerPort !== undefined ? [{ internal: DAEMON_TLS_PORT, external: args.dockerPort, ip: "127.0.0.1" }] : [],
@@ -116,8 +119,9 @@ export class Daemon extends pulumi.ComponentResource {
                 // is removed with it: see deletedWith).
                 destroyGraceSeconds: 30,
             },
-            // A replacement must never run next to its predecessor on the same /var/lib/docker.
-            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith },
+            // A replacement must never run next to its predecessor on the same /var/lib/docker. The provider
+            // "updates" tmpfs mounts in place without changing the container, so a change of them replaces it.
+            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith, replaceOnChanges: ["tmpfs"] },
         );
 
         this.containerName = container.name;

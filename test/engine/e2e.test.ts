@@ -350,6 +350,9 @@ describe("end to end: the example environment", function () {
         const name = names("project-b").daemon;
         const restarts = Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim());
         const pid = must("docker", ["inspect", "-f", "{{.State.Pid}}", name]).stdout.trim();
+        // What a daemon killed at the wrong moment leaves: containerd's pid file naming a PID that is running
+        // when it starts again (here PID 1, always running). /run is a fresh tmpfs on every start, so it is gone.
+        must("docker", ["exec", name, "sh", "-c", "echo 1 >/run/docker/containerd/containerd.pid"]);
         must("kill", ["-9", pid]);
         await waitFor("the daemon to be restarted", 60, async () => Number(must("docker", ["inspect", "-f", "{{.RestartCount}}", name]).stdout.trim()) > restarts);
         timings["route back after daemon kill"] = await waitFor("b.project.localhost to answer again", 180, async () => (await body("b.project.localhost")).includes("project-b v2"));
