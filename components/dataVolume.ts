@@ -21,8 +21,8 @@ export interface DataVolumeArgs {
     /** Labels for stack, project and role. */
     readonly labels: Record<string, string>;
     /**
-     * Containers that go with this volume (a project's daemon and runner, the mirror), force-removed with it:
-     * give them `deletedWith: <this>.removal`, so removing the volume skips their graceful stop (DockerRemoval).
+     * Containers whose data this volume is (a project's daemon), force-removed with it: give them
+     * `deletedWith: <this>.removal`, so removing the volume skips their graceful stop (DockerRemoval).
      */
     readonly owners?: string[];
 }

@@ -19,17 +19,14 @@
 // changing, and a change of inputs is an in-place update that removes
 // nothing.
 //
-// A removal may also name containers that go with the object: a project's
-// daemon and runner with its data volume, the mirror with its cache, the proxy
-// with the edge network. They are `deletedWith` the removal, so when the
-// object goes (the stack is destroyed, or the project leaves it) Pulumi skips
-// their own delete, a graceful stop that would protect nothing then (the data
-// is removed next; the runner and the proxy keep none), and the removal
-// force-removes them (`docker rm -f -v`) just before the object. Pulumi also
-// deletes in waves, one after another, so each graceful stop skipped is a wave
-// that no longer waits for it. When only such a container is replaced (a
-// config edit, an image bump), the object stays, this removal is not deleted,
-// and the container's own delete stops it gracefully as before.
+// A volume's removal may also name the containers whose data it is (a
+// project's daemon): they are `deletedWith` the removal, so when the volume
+// goes (the stack is destroyed, or the project leaves it) Pulumi skips their
+// own delete, a graceful stop of up to 30 s that would protect data about to
+// be removed anyway, and the removal force-removes them (`docker rm -f -v`)
+// just before the volume. When only such a container is replaced (a config
+// edit, an image bump), the volume stays, this removal is not deleted, and the
+// container's own delete stops it gracefully as before.
 //
 // A dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses; what it needs is required inside its
@@ -45,7 +42,7 @@ export interface DockerRemovalArgs {
     readonly kind: DockerObjectKind;
     /** The network's or volume's name. */
     readonly objectName: pulumi.Input<string>;
-    /** Names of containers to force-remove just before the object: give them `deletedWith` this removal. */
+    /** Names of containers to force-remove just before the volume: give them `deletedWith` this removal. */
     readonly containers?: pulumi.Input<pulumi.Input<string>[]>;
 }
 

@@ -15,18 +15,11 @@ export interface EdgeNetworkArgs {
     readonly networkName: string;
     /** Labels for stack and role. */
     readonly labels: Record<string, string>;
-    /**
-     * Containers that go with the network (the proxy), force-removed with it: give them
-     * `deletedWith: <this>.removal`, so removing the network skips their graceful stop (DockerRemoval).
-     */
-    readonly owners?: string[];
 }
 
 export class EdgeNetwork extends pulumi.ComponentResource {
     /** The network's name, to attach to: containers on it are deleted before the network is removed. */
     public readonly networkName: pulumi.Output<string>;
-    /** What removes the network (and its owners): the `deletedWith` of the containers named in `owners`. */
-    public readonly removal: pulumi.Resource;
 
     constructor(name: string, args: EdgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:EdgeNetwork", name, {}, opts);
@@ -38,12 +31,7 @@ export class EdgeNetwork extends pulumi.ComponentResource {
         );
         // Containers attach once the network exists, not after the provider's fixed 2 s wait that follows
         // its creation: they depend on the removal, which waits for the network, not on the network resource.
-        const removal = new DockerRemoval(
-            `${name}-removal`,
-            { kind: "network", objectName: args.networkName, ...(args.owners !== undefined ? { containers: args.owners } : {}) },
-            { parent: this },
-        );
-        this.removal = removal;
+        const removal = new DockerRemoval(`${name}-removal`, { kind: "network", objectName: args.networkName }, { parent: this });
 
         this.networkName = removal.forUsers(pulumi.output(args.networkName));
         this.registerOutputs({ networkName: this.networkName });

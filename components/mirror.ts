@@ -82,8 +82,7 @@ export class Mirror extends pulumi.ComponentResource {
             { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
         );
         // A new name on purpose: a cache from before the mirror was read-only may hold pushed images.
-        // The cache's removal takes the mirror with it (see DockerRemoval).
-        const cache = new DataVolume(`${name}-cache`, { volumeName: args.volumeName, labels: args.volumeLabels, owners: [args.containerName] }, { parent: this });
+        const cache = new DataVolume(`${name}-cache`, { volumeName: args.volumeName, labels: args.volumeLabels }, { parent: this });
 
         const container = new docker.Container(
             `${name}-container`,
@@ -108,7 +107,7 @@ export class Mirror extends pulumi.ComponentResource {
                 },
                 destroyGraceSeconds: 5,
             },
-            { parent: this, deleteBeforeReplace: true, deletedWith: cache.removal },
+            { parent: this, deleteBeforeReplace: true },
         );
 
         this.containerName = container.name;
