@@ -30,7 +30,10 @@ function compileSettings() {
         const tsconfig = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
         const { outDir, types, noCheck, ...options } = tsconfig.compilerOptions ?? {};
         const version = JSON.parse(fs.readFileSync(require.resolve("typescript/package.json", { paths: [root] }), "utf8")).version;
-        settings = { options: { ...options, inlineSourceMap: true, inlineSources: false }, salt: `${EMIT_VERSION}|${version}|${JSON.stringify(options)}` };
+        // Without comments: they would only make the program slower to load and, inside the dynamic providers'
+        // functions, the text Pulumi stores for each of their resources (twice) longer.
+        const emitted = { ...options, removeComments: true, inlineSourceMap: true, inlineSources: false };
+        settings = { options: emitted, salt: `${EMIT_VERSION}|${version}|${JSON.stringify(emitted)}` };
     }
     return settings;
 }
