@@ -11,10 +11,11 @@
 // node_modules/.cache under a key made of the provider's name, its compiled
 // code, the content of every file it can capture anything from (index.ts,
 // components/, lib/), and the versions of Node and @pulumi/pulumi; a run with
-// that key reads the text instead of producing it. The resource is the one dynamic.Resource would
-// register: the same type (`pulumi-nodejs:dynamic/dind-compose:<Type>`) and
-// the same `__provider` text (test/unit/dynamicResource.test.ts compares them),
-// so existing stacks see no change.
+// that key reads the text instead of producing it. The resource is the one
+// dynamic.Resource would register: the same type
+// (`pulumi-nodejs:dynamic/dind-compose:<Type>`) and the same `__provider` text
+// (test/unit/dynamicResource.test.ts compares them), so existing stacks see no
+// change.
 //
 // What makes the key sufficient: a provider captures only functions and
 // constants of those files, never a value of the environment it runs in

@@ -3,12 +3,13 @@
 // the program's TypeScript files once per content, with TypeScript's own
 // transpileModule and tsconfig.json's compiler options, into a cache under
 // node_modules/.cache, and loads the cached JavaScript from then on. TypeScript
-// itself is loaded only to compile a file that changed. Like ts-node with
-// tsconfig.pulumi.json's noCheck, it does not type-check: `npm run build` and
-// `npm test` do.
+// itself is loaded only to compile a file that changed. It does not
+// type-check (nor did ts-node as Pulumi ran it here, with noCheck): `npm run
+// build` and `npm test` do.
 //
 // Only files of this checkout outside node_modules are compiled; where a
-// `.ts` loader is already registered (mocha's, for the tests), it stays.
+// `.ts` loader is already registered (mocha's, for the tests), it stays. The
+// cache only grows by the files that change; removing it is always safe.
 //
 // Plain JavaScript: it runs before any TypeScript compiler is registered.
 "use strict";
