@@ -42,7 +42,10 @@ function compileSettings() {
 /** The JavaScript for `filename` (TypeScript `source`), from the cache or compiled now and cached. */
 function compiled(source, filename) {
     const { options, salt } = compileSettings();
-    const key = crypto.createHash("sha256").update(salt).update("\0").update(filename).update("\0").update(source).digest("hex");
+    // Keyed by the path inside the checkout, not the absolute one: the output does not depend on where the
+    // checkout is (its source map names the file alone), so copies of the program (the tests' and the bench's
+    // workspaces, which link node_modules) share what was compiled once.
+    const key = crypto.createHash("sha256").update(salt).update("\0").update(path.relative(root, filename)).update("\0").update(source).digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     try {
         return fs.readFileSync(cached, "utf8");

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -36,6 +37,29 @@ describe("lib/compiledTs.js (the program's TypeScript, compiled once per content
         assert.deepStrictEqual(first.answer, [41 + (process.pid % 2), "/"]);
         assert.deepStrictEqual(again.answer, first.answer);
         assert.strictEqual(again.typescript, false, "TypeScript was loaded although the file was compiled before");
+    });
+
+    it("serves a copy of the checkout elsewhere (a test's or the bench's workspace) what was compiled here", () => {
+        fs.writeFileSync(moduleFile, `export const answer: string = "shared ${process.pid}";\n`);
+        assert.strictEqual(load(moduleFile).answer, `shared ${process.pid}`);
+        const copy = fs.mkdtempSync(path.join(os.tmpdir(), "dc-compiledTs-copy-"));
+        try {
+            fs.mkdirSync(path.join(copy, "lib"));
+            fs.copyFileSync(hook, path.join(copy, "lib", "compiledTs.js"));
+            fs.copyFileSync(path.join(repoRoot, "tsconfig.json"), path.join(copy, "tsconfig.json"));
+            fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(copy, "node_modules"));
+            const copied = path.join(copy, path.relative(repoRoot, moduleFile));
+            fs.mkdirSync(path.dirname(copied), { recursive: true });
+            fs.copyFileSync(moduleFile, copied);
+            const script = `
+                const { answer } = require(${JSON.stringify(copied)});
+                const typescript = Object.keys(require.cache).some((f) => /[\\\\/]typescript[\\\\/]lib[\\\\/]typescript\\.js$/.test(f));
+                console.log(JSON.stringify({ answer, typescript }));`;
+            const result = JSON.parse(execFileSync("node", ["--require", path.join(copy, "lib", "compiledTs.js"), "-e", script], { cwd: copy, encoding: "utf8", timeout: 60000 }));
+            assert.deepStrictEqual(result, { answer: `shared ${process.pid}`, typescript: false });
+        } finally {
+            fs.rmSync(copy, { recursive: true, force: true });
+        }
     });
 
     it("compiles a file again when its content changes", () => {
