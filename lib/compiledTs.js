@@ -85,5 +85,3 @@ if (!require.extensions[".ts"]) {
         module._compile(compiled(fs.readFileSync(filename, "utf8"), filename), filename);
     };
 }
-
-module.exports = { compiled, cacheDir };

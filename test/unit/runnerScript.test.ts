@@ -25,6 +25,7 @@ import * as path from "path";
 import { COMPOSE_ENV, DOCKER_CLIENT_ENV, RUNNER_ENV, RUNNER_SCRIPT_SOURCE, runnerEnvironment, toEnvList } from "../../lib/runnerScript";
 import { RUNNER_IMAGES_LOADED_FILE, RUNNER_STATES, RUNNER_STATUS_FILE, RunnerStatus, parseRunnerStatus } from "../../lib/runnerStatus";
 import { composeReadinessProvider } from "../../components/composeReadiness";
+import { serializeProvider } from "../../components/dynamicResource";
 
 const STUB_DOCKER = `#!/bin/sh
 d=$STUB_DIR
@@ -579,9 +580,7 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     before(async () => {
-        const { serializeFunction } = require("@pulumi/pulumi/runtime/closure/serializeClosure");
-        const serialised = await serializeFunction(() => composeReadinessProvider, { allowSecrets: true });
-        fs.writeFileSync(path.join(dir, "provider.js"), serialised.text);
+        fs.writeFileSync(path.join(dir, "provider.js"), await serializeProvider(composeReadinessProvider));
         fs.writeFileSync(path.join(dir, "driver.js"), READINESS_DRIVER);
         fs.mkdirSync(path.join(dir, "stub"));
         fs.writeFileSync(path.join(dir, "stub", "docker"), READINESS_STUB_DOCKER, { mode: 0o755 });
