@@ -1,6 +1,7 @@
 // A project's Docker-in-Docker daemon: a privileged dind container running
 // `dockerd --tlsverify` on 2376 (TLS with client verification, never the plain
-// 2375) plus its local unix socket, which the image preload and `dind-compose
+// 2375) plus its local unix socket, on a containerd started just before it
+// (lib/daemon.sh, which has dockerd answer a second sooner), which the image preload and `dind-compose
 // status` ask from inside the container whether it answers. Its
 // /var/lib/docker is the project's data volume, and every host path the
 // project's compose model uses (its directory, bind sources, build contexts,
@@ -10,6 +11,8 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
 import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { certDirUploads } from "./projectTls";
@@ -53,10 +56,25 @@ export interface DaemonArgs {
     readonly deletedWith?: pulumi.Resource;
 }
 
-/** The dockerd command line: TLS-verified TCP plus the local unix socket, nothing else. */
+/** The script starting containerd, then dockerd on it, with dockerd's flags as its arguments. */
+export const DAEMON_SCRIPT_SOURCE = path.join(__dirname, "..", "lib", "daemon.sh");
+
+/**
+ * The daemon container's command: the image's `dind` setup, then lib/daemon.sh (its whole-line comments left out,
+ * as the command is what `docker inspect` shows) with the flags of {@link dockerdFlags}.
+ */
 export function daemonCommand(mirrorAddress?: string): string[] {
-    const command = [
-        "dockerd",
+    const script = fs
+        .readFileSync(DAEMON_SCRIPT_SOURCE, "utf8")
+        .split("\n")
+        .filter((line) => !/^\s*#/.test(line))
+        .join("\n");
+    return ["dind", "sh", "-c", script, "dind-compose-daemon", ...dockerdFlags(mirrorAddress)];
+}
+
+/** dockerd's flags: TLS-verified TCP plus the local unix socket, nothing else. */
+export function dockerdFlags(mirrorAddress?: string): string[] {
+    const flags = [
         "--host=unix:///var/run/docker.sock",
         `--host=tcp://0.0.0.0:${DAEMON_TLS_PORT}`,
         "--tlsverify",
@@ -65,9 +83,9 @@ export function daemonCommand(mirrorAddress?: string): string[] {
         `--tlskey=${DAEMON_CERT_DIR}/key.pem`,
     ];
     if (mirrorAddress !== undefined) {
-        command.push(`--registry-mirror=https://${mirrorAddress}`);
+        flags.push(`--registry-mirror=https://${mirrorAddress}`);
     }
-    return command;
+    return flags;
 }
 
 export class Daemon extends pulumi.ComponentResource {
@@ -93,6 +111,9 @@ export class Daemon extends pulumi.ComponentResource {
                 name: args.containerName,
                 image: args.image,
                 privileged: true,
+                // Docker's init as PID 1: it passes SIGTERM on to the script, and reaps the containerd shims
+                // that outlive their containers.
+                init: true,
                 command: daemonCommand(args.mirror?.address),
                 // The official image would otherwise generate its own certificates and listen on its own terms.
                 envs: ["DOCKER_TLS_CERTDIR="],

@@ -89,12 +89,16 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
-    it("runs each daemon privileged with --tlsverify and no plain TCP listener, replaced only after the old one is gone", () => {
+    it("runs each daemon privileged with --tlsverify and no plain TCP listener, under an init, replaced only after the old one is gone", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
             const { inputs } = daemon;
             assert.strictEqual(inputs.privileged, true);
-            assert.strictEqual(inputs.command[0], "dockerd");
+            assert.strictEqual(inputs.init, true);
+            // The image's dind setup, then lib/daemon.sh (containerd, then dockerd with the flags after $0).
+            assert.deepStrictEqual(inputs.command.slice(0, 3), ["dind", "sh", "-c"]);
+            assert.match(inputs.command[3], /dockerd --containerd=/);
+            assert.strictEqual(inputs.command[4], "dind-compose-daemon");
             assert.ok(inputs.command.includes("--tlsverify"));
             const hosts = inputs.command.filter((a: string) => a.startsWith("--host=") || a.startsWith("-H"));
             assert.deepStrictEqual(hosts, ["--host=unix:///var/run/docker.sock", "--host=tcp://0.0.0.0:2376"]);

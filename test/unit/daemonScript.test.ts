@@ -1,0 +1,30 @@
+// The daemon's script (lib/daemon.sh): shellcheck, and that the command
+// components/daemon.ts builds carries it whole, only without its comment
+// lines. How it behaves is tested against the real engine
+// (test/engine/daemon.test.ts).
+
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import { DAEMON_SCRIPT_SOURCE, daemonCommand, dockerdFlags } from "../../components/daemon";
+
+describe("daemon script", () => {
+    it("passes shellcheck", () => {
+        const found = spawnSync("shellcheck", ["--version"]);
+        assert.ok(!found.error, "shellcheck is not installed: install it (apt-get install -y shellcheck) to run this test");
+        const result = spawnSync("shellcheck", ["--shell=sh", DAEMON_SCRIPT_SOURCE], { encoding: "utf8" });
+        assert.strictEqual(result.status, 0, result.stdout + result.stderr);
+    });
+
+    it("is the command's script without its comment lines, still valid sh, with dockerd's flags as its arguments", () => {
+        const command = daemonCommand("mirror:5000");
+        assert.deepStrictEqual(command.slice(0, 3), ["dind", "sh", "-c"]);
+        const script = command[3];
+        assert.doesNotMatch(script, /^\s*#/m);
+        const code = fs.readFileSync(DAEMON_SCRIPT_SOURCE, "utf8").split("\n").filter((l) => !/^\s*#/.test(l));
+        assert.strictEqual(script, code.join("\n"));
+        assert.strictEqual(spawnSync("sh", ["-n", "-c", script]).status, 0);
+        assert.deepStrictEqual(command.slice(4), ["dind-compose-daemon", ...dockerdFlags("mirror:5000")]);
+        assert.ok(dockerdFlags("mirror:5000").includes("--registry-mirror=https://mirror:5000"));
+    });
+});
