@@ -11,10 +11,10 @@
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import * as path from "path";
 import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
+import { scriptWithoutComments } from "../lib/shellScript";
 import { certDirUploads } from "./projectTls";
 
 /** Where the daemon finds its TLS material. */
@@ -64,12 +64,7 @@ export const DAEMON_SCRIPT_SOURCE = path.join(__dirname, "..", "lib", "daemon.sh
  * as the command is what `docker inspect` shows) with the flags of {@link dockerdFlags}.
  */
 export function daemonCommand(mirrorAddress?: string): string[] {
-    const script = fs
-        .readFileSync(DAEMON_SCRIPT_SOURCE, "utf8")
-        .split("\n")
-        .filter((line) => !/^\s*#/.test(line))
-        .join("\n");
-    return ["dind", "sh", "-c", script, "dind-compose-daemon", ...dockerdFlags(mirrorAddress)];
+    return ["dind", "sh", "-c", scriptWithoutComments(DAEMON_SCRIPT_SOURCE), "dind-compose-daemon", ...dockerdFlags(mirrorAddress)];
 }
 
 /** dockerd's flags: TLS-verified TCP plus the local unix socket, nothing else. */

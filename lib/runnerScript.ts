@@ -5,9 +5,9 @@
 // components/runner.ts builds the container's whole environment with
 // runnerEnvironment(), so no other file spells these names.
 
-import * as fs from "fs";
 import * as path from "path";
 import { RUNNER_STATUS_FILE } from "./runnerStatus";
+import { scriptWithoutComments } from "./shellScript";
 
 /** The script on this machine: uploaded into each runner container. */
 export const RUNNER_SCRIPT_SOURCE = path.join(__dirname, "runner.sh");
@@ -69,9 +69,9 @@ export interface RunnerEnvironmentArgs {
     readonly statusFile?: string;
 }
 
-/** The script's text, read when the program runs. */
+/** The script's text as it is uploaded into each runner (without its comment lines), read when the program runs. */
 export function readRunnerScript(): string {
-    return fs.readFileSync(RUNNER_SCRIPT_SOURCE, "utf8");
+    return scriptWithoutComments(RUNNER_SCRIPT_SOURCE);
 }
 
 /**

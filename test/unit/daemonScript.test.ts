@@ -7,6 +7,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { DAEMON_SCRIPT_SOURCE, daemonCommand, dockerdFlags } from "../../components/daemon";
+import { scriptWithoutComments } from "../../lib/shellScript";
 
 describe("daemon script", () => {
     it("passes shellcheck", () => {
@@ -20,9 +21,10 @@ describe("daemon script", () => {
         const command = daemonCommand("mirror:5000");
         assert.deepStrictEqual(command.slice(0, 3), ["dind", "sh", "-c"]);
         const script = command[3];
-        assert.doesNotMatch(script, /^\s*#/m);
-        const code = fs.readFileSync(DAEMON_SCRIPT_SOURCE, "utf8").split("\n").filter((l) => !/^\s*#/.test(l));
-        assert.strictEqual(script, code.join("\n"));
+        assert.strictEqual(script, scriptWithoutComments(DAEMON_SCRIPT_SOURCE));
+        assert.ok(script.startsWith("#!/bin/sh\n"));
+        assert.doesNotMatch(script.slice(script.indexOf("\n")), /^\s*#/m);
+        assert.ok(script.length < fs.readFileSync(DAEMON_SCRIPT_SOURCE, "utf8").length);
         assert.strictEqual(spawnSync("sh", ["-n", "-c", script]).status, 0);
         assert.deepStrictEqual(command.slice(4), ["dind-compose-daemon", ...dockerdFlags("mirror:5000")]);
         assert.ok(dockerdFlags("mirror:5000").includes("--registry-mirror=https://mirror:5000"));

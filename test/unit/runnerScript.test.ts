@@ -22,7 +22,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { COMPOSE_ENV, DOCKER_CLIENT_ENV, RUNNER_ENV, RUNNER_SCRIPT_SOURCE, runnerEnvironment, toEnvList } from "../../lib/runnerScript";
+import { COMPOSE_ENV, DOCKER_CLIENT_ENV, RUNNER_ENV, RUNNER_SCRIPT_SOURCE, readRunnerScript, runnerEnvironment, toEnvList } from "../../lib/runnerScript";
 import { RUNNER_IMAGES_LOADED_FILE, RUNNER_STATES, RUNNER_STATUS_FILE, RunnerStatus, parseRunnerStatus } from "../../lib/runnerStatus";
 import { composeReadinessProvider } from "../../components/composeReadiness";
 import { serializeProvider } from "../../components/dynamicResource";
@@ -116,7 +116,10 @@ class RunnerUnderTest {
             pathPrefix = `${this.stubDir}:${applets}`;
             shell = [busybox, "sh"];
         }
-        this.proc = spawn(shell[0], [...shell.slice(1), RUNNER_SCRIPT_SOURCE], {
+        // The text the runner container gets (without the file's comment lines).
+        const script = path.join(this.dir, "runner.sh");
+        fs.writeFileSync(script, readRunnerScript());
+        this.proc = spawn(shell[0], [...shell.slice(1), script], {
             cwd: this.dir,
             // Its own process group, so cleanup reaches whatever it leaves behind.
             detached: true,
