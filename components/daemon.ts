@@ -1,8 +1,9 @@
 // A project's Docker-in-Docker daemon: a privileged dind container running
 // `dockerd --tlsverify` on 2376 (TLS with client verification, never the plain
-// 2375) plus its local unix socket, on a containerd started just before it
-// (lib/daemon.sh, which has dockerd answer a second sooner), which the image preload and `dind-compose
-// status` ask from inside the container whether it answers. Its
+// 2375) plus its local unix socket, which the image preload and `dind-compose
+// status` ask from inside the container whether it answers. dockerd runs on a
+// containerd started just before it (lib/daemon.sh: it answers a second
+// sooner than with a containerd of its own). Its
 // /var/lib/docker is the project's data volume, and every host path the
 // project's compose model uses (its directory, bind sources, build contexts,
 // env files...) is mounted at the same absolute path it has on the host (the
