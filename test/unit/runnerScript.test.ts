@@ -229,6 +229,9 @@ class RunnerUnderTest {
         } catch {
             // already gone
         }
+        // Output still in the pipes would arrive after its log file is gone.
+        this.proc.stdout!.removeAllListeners("data");
+        this.proc.stderr!.removeAllListeners("data");
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
