@@ -8,14 +8,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { DAEMON_SCRIPT_SOURCE, daemonCommand, dockerdFlags } from "../../components/daemon";
 import { scriptWithoutComments } from "../../lib/shellScript";
+import { assertShellcheckPasses } from "../support/shellcheck";
 
 describe("daemon script", () => {
-    it("passes shellcheck", () => {
-        const found = spawnSync("shellcheck", ["--version"]);
-        assert.ok(!found.error, "shellcheck is not installed: install it (apt-get install -y shellcheck) to run this test");
-        const result = spawnSync("shellcheck", ["--shell=sh", DAEMON_SCRIPT_SOURCE], { encoding: "utf8" });
-        assert.strictEqual(result.status, 0, result.stdout + result.stderr);
-    });
+    it("passes shellcheck", () => assertShellcheckPasses(DAEMON_SCRIPT_SOURCE));
 
     it("is the command's script without its comment lines, still valid sh, with dockerd's flags as its arguments", () => {
         const command = daemonCommand("mirror:5000");
