@@ -19,14 +19,16 @@
 // changing, and a change of inputs is an in-place update that removes
 // nothing.
 //
-// A volume's removal may also name the containers whose data it is (a
-// project's daemon): they are `deletedWith` the removal, so when the volume
-// goes (the stack is destroyed, or the project leaves it) Pulumi skips their
-// own delete, a graceful stop of up to 30 s that would protect data about to
-// be removed anyway, and the removal force-removes them (`docker rm -f -v`)
-// just before the volume. When only such a container is replaced (a config
-// edit, an image bump), the volume stays, this removal is not deleted, and the
-// container's own delete stops it gracefully as before.
+// A removal may also name containers that go with the object: a project's
+// daemon and runner with its data volume, the mirror with its cache, the
+// proxy with the edge network. They are `deletedWith` the removal, so when
+// the object goes (the stack is destroyed, or the project leaves it) Pulumi
+// skips their own deletes, graceful stops (a daemon's of up to 30 s) that
+// would protect nothing about to be removed anyway and would each be a wave
+// of the teardown, and the removal force-removes them (`docker rm -f -v`)
+// just before the object. When only such a container is replaced (a config
+// edit, an image bump), the object stays, this removal is not deleted, and
+// the container's own delete stops it gracefully as before.
 //
 // A dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses; what it needs is required inside its
@@ -42,7 +44,7 @@ export interface DockerRemovalArgs {
     readonly kind: DockerObjectKind;
     /** The network's or volume's name. */
     readonly objectName: pulumi.Input<string>;
-    /** Names of containers to force-remove just before the volume: give them `deletedWith` this removal. */
+    /** Names of containers to force-remove just before the object: give them `deletedWith` this removal. */
     readonly containers?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
@@ -73,8 +75,9 @@ async function waitForObject(inputs: Inputs): Promise<void> {
     }
 }
 
-/** `docker rm -f -v` of the named containers; one that is already gone counts as removed. */
-async function forceRemove(names: string[]): Promise<void> {
+/** `docker rm -f -v` of the named containers, which go with `inputs`' object; one that is already gone counts as removed. */
+async function forceRemove(inputs: Inputs): Promise<void> {
+    const names = inputs.containers ?? [];
     if (names.length === 0) {
         return;
     }
@@ -85,13 +88,13 @@ async function forceRemove(names: string[]): Promise<void> {
             .split("\n")
             .filter((line) => line.trim() !== "" && !/no such container/i.test(line));
         if (problems.length > 0) {
-            throw new Error(`removing container(s) ${names.join(", ")} before their volume failed: ${err.message}`);
+            throw new Error(`removing container(s) ${names.join(", ")} before Docker ${inputs.kind} ${inputs.objectName} failed: ${err.message}`);
         }
     }
 }
 
 async function remove(inputs: Inputs): Promise<void> {
-    await forceRemove(inputs.containers ?? []);
+    await forceRemove(inputs);
     const deadline = Date.now() + IN_USE_SECONDS * 1000;
     for (;;) {
         try {

@@ -82,7 +82,12 @@ export class Mirror extends pulumi.ComponentResource {
             { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
         );
         // A new name on purpose: a cache from before the mirror was read-only may hold pushed images.
-        const cache = new DataVolume(`${name}-cache`, { volumeName: args.volumeName, labels: args.volumeLabels }, { parent: this });
+        // Its removal takes the registry with it: a graceful stop protects nothing when the cache goes next.
+        const cache = new DataVolume(
+            `${name}-cache`,
+            { volumeName: args.volumeName, labels: args.volumeLabels, owners: [args.containerName] },
+            { parent: this },
+        );
 
         const container = new docker.Container(
             `${name}-container`,
@@ -107,7 +112,7 @@ export class Mirror extends pulumi.ComponentResource {
                 },
                 destroyGraceSeconds: 5,
             },
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, deletedWith: cache.removal },
         );
 
         this.containerName = container.name;

@@ -66,6 +66,8 @@ export interface RunnerArgs {
     readonly composeSeconds: number;
     /** Where the readiness check writes the project's phase for the progress display (lib/progress.ts). */
     readonly progressFile?: string;
+    /** What removes the container along with the project's data (its data volume's removal), skipping its graceful stop. */
+    readonly deletedWith?: pulumi.Resource;
 }
 
 export class Runner extends pulumi.ComponentResource {
@@ -116,7 +118,7 @@ export class Runner extends pulumi.ComponentResource {
             },
             // Created alongside the daemon: the script waits for the daemon, and for the readiness check to say
             // the host's images are in it, before compose starts.
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith },
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.

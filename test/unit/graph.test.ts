@@ -137,20 +137,27 @@ describe("resource graph: a stack with every default", function () {
         assert.ok(dependsOn(container(g, stackNames("dev").mirror), "mirror-cache-removal"));
     });
 
-    it("removes a daemon together with its data volume, skipping its graceful stop only then", () => {
+    it("removes daemon, runner, mirror and proxy together with what they use, skipping their graceful stops only then", () => {
+        // Pulumi skips a container's own delete (its graceful stop) when the removal it is deletedWith is deleted
+        // too, and that removal force-removes it by name first; a container replaced on its own still stops
+        // gracefully.
+        const goesWith = (name: string, removal: string) => {
+            const c = container(g, name);
+            assert.ok(c.deletedWith.endsWith(`DockerRemoval::${removal}`), `${name} is not deleted with ${removal} (${c.deletedWith})`);
+            assert.ok(named(g, removal).inputs.containers.includes(name), `${removal} does not remove ${name}`);
+        };
         for (const p of projects) {
-            const daemon = container(g, dev(p).daemon);
-            const removal = named(g, `${p}-data-removal`);
-            // Pulumi skips the daemon's own delete (its graceful stop) when this removal is deleted too, and
-            // the removal force-removes it by name first; a daemon replaced on its own still stops gracefully.
-            assert.ok(daemon.deletedWith.endsWith(`DockerRemoval::${p}-data-removal`), `${p}'s daemon is not deleted with its data volume (${daemon.deletedWith})`);
-            assert.deepStrictEqual(removal.inputs.containers, [dev(p).daemon]);
-            assert.strictEqual(daemon.inputs.destroyGraceSeconds, 30);
+            goesWith(dev(p).daemon, `${p}-data-removal`);
+            goesWith(dev(p).runner, `${p}-data-removal`);
+            assert.deepStrictEqual(named(g, `${p}-data-removal`).inputs.containers, [dev(p).daemon, dev(p).runner]);
+            assert.strictEqual(container(g, dev(p).daemon).inputs.destroyGraceSeconds, 30);
         }
-        for (const c of ofType(g, ":Container").filter((c) => !projects.some((p) => c.inputs.name === dev(p).daemon))) {
-            assert.strictEqual(c.deletedWith, "", `${c.inputs.name} would skip its own delete`);
+        goesWith(stackNames("dev").mirror, "mirror-cache-removal");
+        goesWith(stackNames("dev").proxy, "edge-removal");
+        assert.deepStrictEqual(named(g, "edge-removal").inputs.containers, [stackNames("dev").proxy]);
+        for (const c of ofType(g, ":Container")) {
+            assert.notStrictEqual(c.deletedWith, "", `${c.inputs.name} is not removed with what it uses`);
         }
-        assert.strictEqual(named(g, "edge-removal").inputs.containers, undefined);
     });
 
     it("mounts the project directory at its host path in daemon and runner, and runs compose from there", () => {
