@@ -114,19 +114,23 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
         await docker("exec", inputs.runnerId, "sh", "-c", 'printf "%s\\n" "$1" >"$2"', "sh", String(attempt), inputs.reportedFile).catch(() => undefined);
     };
     // One `docker exec` to start with: tell the runner the host's images are in the daemon (when this check
-    // follows the preload), then read which attempt was last reported and the runner's status.
+    // follows the preload), read which attempt was last reported and the runner's status, and then (after an
+    // edit) tell the runner its compose model changed: its init (PID 1) passes the signal on to the script.
     const start = [
         'if [ -n "$1" ]; then mkdir -p "$(dirname "$1")" && : >>"$1" || exit 3; fi',
         'cat "$2" 2>/dev/null || echo 0',
         "echo ---",
         'cat "$3" 2>/dev/null || :',
+        'if [ -n "$4" ]; then kill -s "$4" 1 || exit 4; fi',
     ].join("\n");
+    const signal = modelChanged ? inputs.modelChangedSignal : "";
     let started: string;
     try {
-        started = await docker("exec", inputs.runnerId, "sh", "-c", start, "sh", inputs.imagesLoadedFile ?? "", inputs.reportedFile, inputs.statusFile);
+        started = await docker("exec", inputs.runnerId, "sh", "-c", start, "sh", inputs.imagesLoadedFile ?? "", inputs.reportedFile, inputs.statusFile, signal);
     } catch (err: any) {
         await readStatus(); // throws, with the runner's output, when the container is not running
-        throw new Error(`${prefix}: could not read its runner ${runner}'s status${inputs.imagesLoadedFile ? " or tell it the images are loaded" : ""}: ${err.message}`);
+        const what = [inputs.imagesLoadedFile ? "tell it the images are loaded" : "", signal ? "tell it the compose model changed" : ""].filter((w) => w !== "");
+        throw new Error(`${prefix}: could not read its runner ${runner}'s status${what.length > 0 ? ` or ${what.join(" or ")}` : ""}: ${err.message}`);
     }
     const [reportedText, statusText = ""] = started.split("\n---\n");
     const reported = Number(reportedText.trim()) || 0;
@@ -136,7 +140,7 @@ async function follow(inputs: Inputs, modelChanged: boolean): Promise<void> {
     // Results of attempts before this one are not news.
     let firstFresh = 0;
     if (modelChanged) {
-        await docker("kill", "--signal", inputs.modelChangedSignal, inputs.runnerId);
+        // Signalled above, after this status was read.
         firstFresh = (status?.attempt ?? 0) + 1;
     } else if (status?.state === "failed" && status.attempt <= reported) {
         await docker("kill", "--signal", inputs.retrySignal, inputs.runnerId);

@@ -326,8 +326,9 @@ compose_up() {
   return "$up_status"
 }
 
-# judge_services FILE: read `docker compose ps` lines ("SERVICE STATE [HEALTH]
-# EXITCODE"; HEALTH is empty without a health check) and set verdict to
+# judge_services FILE: read lines of the service containers ("ID SERVICE
+# STATE [HEALTH] EXITCODE"; HEALTH is empty without a health check, as
+# `docker compose ps` and `docker inspect` print it) and set verdict to
 # ready, pending or failed, with the service and why in service and why.
 judge_services() {
   verdict=ready
@@ -339,8 +340,8 @@ judge_services() {
     set -- $line
     set +f
     case $# in
-      3) name=$1 cstate=$2 health='' code=$3 ;;
-      4) name=$1 cstate=$2 health=$3 code=$4 ;;
+      4) name=$2 cstate=$3 health='' code=$4 ;;
+      5) name=$2 cstate=$3 health=$4 code=$5 ;;
       *) continue ;;
     esac
     case $cstate:$health in
@@ -371,16 +372,40 @@ show_service_logs() {
   run_for 15 docker compose logs --no-color --tail 20 "$1"
 }
 
-# Until every service container is up or done. Ready must hold on two polls
+# One line per service container, as judge_services reads them, from compose
+# ps and from docker inspect (test/engine/runnerLooks.test.ts holds the two
+# to the same answer for the same containers).
+ps_format='{{.ID}} {{.Service}} {{.State}} {{.Health}} {{.ExitCode}}'
+inspect_format='{{.Id}} {{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{with index .State "Health"}}{{.Status}}{{end}} {{.State.ExitCode}}'
+
+# The project's containers, as `docker compose ps` sees them, into ps.out.
+look_at_services() {
+  run_for "$(seconds_left "$deadline" 30)" docker compose ps --all --format "$ps_format" >"$work_dir/ps.out" 2>"$work_dir/ps.err"
+}
+
+# The same containers again, inspected directly: what compose ps would say
+# of them at a fraction of its cost (it loads the whole project first).
+look_again_at_services() {
+  ids=$(cut -d ' ' -f 1 "$work_dir/ps.out")
+  if [ -z "$ids" ]; then return 0; fi
+  set -f
+  # shellcheck disable=SC2086 # one argument per ID
+  set -- $ids
+  set +f
+  run_for "$(seconds_left "$deadline" 30)" docker inspect --format "$inspect_format" "$@" >"$work_dir/ps.out" 2>"$work_dir/ps.err"
+}
+
+# Until every service container is up or done. Ready must hold on two looks
 # in a row, so a container that crashes right after starting is not "up":
-# the second comes a quarter second after the first, so it ends about half a
-# second after compose up returned. While a service is pending, polls are
-# half a second apart.
+# the second, at the same containers, comes a quarter second after the
+# first, so it ends about half a second after compose up returned. While a
+# service is pending, looks are half a second apart.
 wait_for_services() {
   report waiting-for-services
   ready_polls=0
   while :; do
-    if run_for "$(seconds_left "$deadline" 30)" docker compose ps --all --format '{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}' >"$work_dir/ps.out" 2>"$work_dir/ps.err"; then
+    # The second look falls back to compose ps when inspecting fails (a container went away meanwhile).
+    if { [ "$ready_polls" = 1 ] && look_again_at_services; } || look_at_services; then
       judge_services "$work_dir/ps.out"
     else
       verdict=pending service='' why="docker compose ps failed (exit code $?) $(last_line "$work_dir/ps.err")"

@@ -10,8 +10,9 @@
 //   up-exit      exit code of `compose up` (default 0)
 //   up-stderr    what `compose up` prints on stderr
 //   up-sleep     seconds `compose up` blocks (it is then the `sleep` itself)
-//   ps           what `compose ps` prints
-//   ps-then      what it prints from its second call on, when present
+//   ps           what `compose ps` prints (each line gets an ID, id-SERVICE)
+//   ps-then      what it (and `inspect` of those IDs) prints from its second
+//                call on, when present
 // and records every invocation in `calls`, one line each.
 //
 // RUNNER_TEST_SHELL=busybox runs the script with busybox's sh and tools, as
@@ -44,7 +45,9 @@ case $1 in
         if [ -e "$d/up-sleep" ]; then echo $$ >"$d/up.pid"; exec sleep "$(cat "$d/up-sleep")"; fi
         exit "$(cat "$d/up-exit" 2>/dev/null || echo 0)" ;;
       ps)
-        if [ -e "$d/ps-then" ] && [ -e "$d/ps-seen" ]; then cat "$d/ps-then"; else cat "$d/ps" 2>/dev/null; fi
+        # Each line with its container's ID first (id-SERVICE).
+        if [ -e "$d/ps-then" ] && [ -e "$d/ps-seen" ]; then f=ps-then; else f=ps; fi
+        sed 's/^\\([^ ]*\\)/id-\\1 \\1/' "$d/$f" 2>/dev/null
         : >"$d/ps-seen"
         exit 0 ;;
       logs)
@@ -59,6 +62,16 @@ case $1 in
         echo "$last-1  | the last words of $last"
         exit 0 ;;
     esac ;;
+  inspect)
+    # inspect --format FORMAT ID...: what compose ps would now print of those containers.
+    shift 3
+    if [ -e "$d/ps-then" ] && [ -e "$d/ps-seen" ]; then f=ps-then; else f=ps; fi
+    for id; do
+      line=$(grep "^\${id#id-} " "$d/$f") || { echo "Error: No such object: $id" >&2; exit 1; }
+      printf '%s %s\\n' "$id" "$line"
+    done
+    : >"$d/ps-seen"
+    exit 0 ;;
 esac
 echo "stub docker: unexpected: $*" >&2
 exit 64
@@ -163,10 +176,13 @@ class RunnerUnderTest {
         return fs.readFileSync(path.join(this.stubDir, file), "utf8");
     }
 
+    /** Every stub invocation so far, one line each. */
+    callLines(): string[] {
+        return (fs.existsSync(path.join(this.stubDir, "calls")) ? this.stubFile("calls") : "").split("\n").filter((l) => l !== "");
+    }
     /** How many stub invocations began with these words (e.g. "compose up"). */
     calls(prefix: string): number {
-        const calls = fs.existsSync(path.join(this.stubDir, "calls")) ? this.stubFile("calls") : "";
-        return calls.split("\n").filter((l) => l === prefix || l.startsWith(`${prefix} `)).length;
+        return this.callLines().filter((l) => l === prefix || l.startsWith(`${prefix} `)).length;
     }
 
     rawStatus(): string {
@@ -398,7 +414,20 @@ describe("runner script", function () {
             // Reaching "failed" means "ok" was never reported: after ok the runner only follows the logs.
             const failed = await r.until("failed", (s) => s.state === "failed");
             assert.strictEqual(failed.reason, "service web exited with code 1");
-            assert.strictEqual(r.calls("compose ps"), 2);
+            // The second look inspects the containers compose ps found.
+            assert.strictEqual(r.calls("compose ps"), 1);
+            assert.strictEqual(r.calls("inspect --format"), 1);
+            assert.match(r.callLines().find((c) => c.startsWith("inspect "))!, / id-web$/);
+        });
+
+        it("takes compose ps for the second look when a container is gone by then (docker inspect fails)", async () => {
+            const r = start({ ps: ["web running  0", "db running  0"] });
+            r.set("ps-then", "web running  0\n"); // db's container is gone by the second look
+            await r.until("ok", (s) => s.state === "ok");
+            assert.deepStrictEqual(
+                r.callLines().filter((c) => /^(compose ps|inspect) /.test(c)).map((c) => c.split(" ")[0] + (c.endsWith(" id-db") ? " (with id-db)" : "")),
+                ["compose", "inspect (with id-db)", "compose"],
+            );
         });
 
         it("fails naming a service whose health check reports unhealthy", async () => {
@@ -541,7 +570,10 @@ describe("runner script", function () {
 });
 
 // A stub `docker` for the readiness check's side: the runner "container" is
-// the script's process and its ID is the PID.
+// the script's process and its ID is the PID. In a runner container, PID 1 is
+// Docker's init, which passes signals on to the script: a `kill ... 1` in an
+// exec'd shell script is sent to the script's PID instead (never to this
+// machine's PID 1).
 const READINESS_STUB_DOCKER = `#!/bin/sh
 printf '%s\\n' "$*" >>"$READY_STUB_DIR/calls"
 case $1 in
@@ -549,6 +581,12 @@ case $1 in
     id=$2
     shift 2
     kill -0 "$id" 2>/dev/null || { echo "Error response from daemon: container $id is not running" >&2; exit 1; }
+    if [ "$1" = sh ] && [ "$2" = -c ]; then
+      script=$(printf '%s\\n' "$3" | sed "s/^\\(.*kill -s [^ ]*\\) 1 /\\1 $id /")
+      if printf '%s\\n' "$script" | grep -q 'kill .* 1 '; then echo "readiness stub docker: a kill of PID 1 it cannot redirect: $3" >&2; exit 65; fi
+      shift 3
+      exec sh -c "$script" "$@"
+    fi
     exec "$@" ;;
   inspect)
     for id; do :; done
