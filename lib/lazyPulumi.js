@@ -9,9 +9,11 @@
 // parser, which only serialising a function needs (the dynamic-provider host
 // never does). Together they are about 0.3 s of CPU in every process that
 // loads @pulumi/pulumi, and the engine waits for the dynamic-provider host to
-// start before it goes on. This defers each until something actually uses
-// it: the module is then loaded as usual, so nothing behaves differently, it
-// only happens later or never.
+// start before it goes on. The program also loads OpenTelemetry's SDK, its
+// exporter and its gRPC instrumentation at start (cmd/run/tracing.js, about
+// 0.09 s), which only `pulumi --tracing` uses. This defers each until
+// something actually uses it: the module is then loaded as usual, so nothing
+// behaves differently, it only happens later or never.
 //
 // Plain JavaScript: it runs before any TypeScript compiler is registered.
 "use strict";
@@ -41,8 +43,8 @@ function loadReal(file, placeholder) {
 }
 
 /**
- * Puts a placeholder in require.cache for the module at `file`: `exportsFor(load)` builds its exports,
- * where `load()` loads the real module (once) and returns its exports.
+ * Puts a placeholder in require.cache for the module at `file`: `exportsFor(load, isLoaded)` builds its
+ * exports, where `load()` loads the real module (once) and returns its exports.
  */
 function defer(file, exportsFor) {
     if (file === undefined || require.cache[file] !== undefined) {
@@ -54,7 +56,7 @@ function defer(file, exportsFor) {
     placeholder.loaded = true;
     let real;
     const load = () => (real ??= loadReal(file, placeholder));
-    placeholder.exports = exportsFor(load);
+    placeholder.exports = exportsFor(load, () => real !== undefined);
     require.cache[file] = placeholder;
 }
 
@@ -77,6 +79,39 @@ function lazyNamespace(load, esModule) {
     });
 }
 
+/**
+ * A stand-in for the export `name` of a module that is not loaded yet: calling it, constructing it or reading
+ * from it loads the module and goes through to the real export (so `instanceof` sees the real class too).
+ */
+function lazyMember(load, name) {
+    return new Proxy(function () {}, {
+        apply: (target, thisArg, args) => Reflect.apply(load()[name], thisArg, args),
+        construct: (target, args) => Reflect.construct(load()[name], args),
+        get: (target, key) => Reflect.get(load()[name], key),
+    });
+}
+
+/**
+ * A module's exports that a caller destructures at load time (`const { A } = require(...)`) without using
+ * them yet: the named exports are stand-ins until the module is loaded; anything else loads it.
+ */
+function lazyExports(load, isLoaded, names) {
+    const standIns = new Map(names.map((name) => [name, lazyMember(load, name)]));
+    const real = () => load();
+    return new Proxy(
+        {},
+        {
+            get: (target, key) => (!isLoaded() && standIns.has(key) ? standIns.get(key) : Reflect.get(real(), key)),
+            has: (target, key) => Reflect.has(real(), key),
+            ownKeys: () => Reflect.ownKeys(real()),
+            getOwnPropertyDescriptor: (target, key) => {
+                const descriptor = Object.getOwnPropertyDescriptor(real(), key);
+                return descriptor && { ...descriptor, configurable: true };
+            },
+        },
+    );
+}
+
 const pulumiRoot = resolve("@pulumi/pulumi/package.json");
 if (pulumiRoot !== undefined) {
     const dir = path.dirname(pulumiRoot);
@@ -93,4 +128,23 @@ if (pulumiRoot !== undefined) {
 
     // TypeScript's parser, for serialising functions (a dynamic provider, in the program): used at call time only.
     defer(path.join(dir, "typescript-shim.js"), (load) => lazyNamespace(load, false));
+    // What cmd/run/tracing.js takes from OpenTelemetry at load time, for `pulumi --tracing` only.
+    const tracingDir = path.join(dir, "cmd", "run");
+    const tracingModules = {
+        "@opentelemetry/resources": ["defaultResource", "resourceFromAttributes"],
+        "@opentelemetry/sdk-trace-base": ["SimpleSpanProcessor"],
+        "@opentelemetry/exporter-zipkin": ["ZipkinExporter"],
+        "@opentelemetry/instrumentation-grpc": ["GrpcInstrumentation"],
+        "@opentelemetry/sdk-trace-node": ["NodeTracerProvider"],
+        "@opentelemetry/instrumentation": ["registerInstrumentations"],
+    };
+    for (const [request, names] of Object.entries(tracingModules)) {
+        let file;
+        try {
+            file = require.resolve(request, { paths: [tracingDir] });
+        } catch {
+            continue; // another version of @pulumi/pulumi, without it: nothing to defer
+        }
+        defer(file, (load, isLoaded) => lazyExports(load, isLoaded, names));
+    }
 }

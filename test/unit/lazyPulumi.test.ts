@@ -79,4 +79,43 @@ describe("lib/lazyPulumi.js (deferring the unused parts of @pulumi/pulumi)", fun
             );`;
         assert.strictEqual(inFreshNode(script, true), 1);
     });
+
+    // Files of OpenTelemetry's SDK packages (not its API, which @pulumi/pulumi uses throughout) in require.cache,
+    // other than their entry points (where the preload's placeholders stand).
+    const otelSdk = `(() => {
+        const dir = require("path").dirname(require.resolve("@pulumi/pulumi/cmd/run/tracing.js"));
+        const packages = ["resources", "sdk-trace-base", "sdk-trace-node", "exporter-zipkin", "instrumentation", "instrumentation-grpc"].map((p) => "@opentelemetry/" + p);
+        const entries = new Set(packages.map((p) => require.resolve(p, { paths: [dir] })));
+        return Object.keys(require.cache).filter((f) => packages.some((p) => f.includes("/node_modules/" + p + "/")) && !entries.has(f)).length;
+    })()`;
+
+    it("keeps OpenTelemetry's SDK out of the program's start (cmd/run/tracing.js) until tracing starts", () => {
+        const script = `require("@pulumi/pulumi/cmd/run/tracing.js"); console.log(JSON.stringify(${otelSdk}))`;
+        assert.ok(inFreshNode(script, false) > 0, "without the preload, tracing.js loads it (else this test proves nothing)");
+        assert.strictEqual(inFreshNode(script, true), 0);
+    });
+
+    it("traces as without it once \`pulumi --tracing\` starts tracing: the real SDK, spans with trace IDs", () => {
+        // No span is ended, so the exporter sends nothing (it would go to 127.0.0.1:9 only).
+        const script = `
+            const tracing = require("@pulumi/pulumi/cmd/run/tracing.js");
+            const api = require("@opentelemetry/api");
+            const before = api.trace.getTracer("t").startSpan("s").spanContext().traceId;
+            tracing.start("http://127.0.0.1:9/api/v2/spans");
+            const span = tracing.newSpan("dind-compose test");
+            const { SimpleSpanProcessor } = require("@opentelemetry/sdk-trace-base");
+            console.log(JSON.stringify({
+                before,
+                traceId: span.spanContext().traceId,
+                recording: span.isRecording(),
+                provider: api.trace.getTracerProvider().getDelegate().constructor.name,
+                realClass: typeof SimpleSpanProcessor.prototype.onEnd,
+            }));`;
+        const plain = inFreshNode(script, false);
+        const lazy = inFreshNode(script, true);
+        assert.strictEqual(plain.before, "00000000000000000000000000000000");
+        assert.match(plain.traceId, /^(?!0+$)[0-9a-f]{32}$/);
+        assert.deepStrictEqual({ ...lazy, traceId: "" }, { ...plain, traceId: "" });
+        assert.match(lazy.traceId, /^(?!0+$)[0-9a-f]{32}$/);
+    });
 });
