@@ -57,9 +57,8 @@ export class ComposeProject extends pulumi.ComponentResource {
 
         const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
         // The volume's removal takes the daemon and the runner with it: stopping them gracefully protects
-        // nothing when the project's data is removed next (a destroy, or the project leaving the stack), and
-        // their own deletes would be a wave of graceful stops before it. A daemon or runner replaced on its
-        // own, whose volume stays, still stops gracefully.
+        // nothing when the project's data is removed next (a destroy, or the project leaving the stack). A
+        // daemon or runner replaced on its own, whose volume stays, still stops gracefully.
         const data = new DataVolume(
             `${name}-data`,
             { volumeName: names.data, labels: labelsFor(stack, "daemon-data", project), owners: [names.daemon, names.runner] },

@@ -19,16 +19,15 @@
 // changing, and a change of inputs is an in-place update that removes
 // nothing.
 //
-// A removal may also name containers that go with the object: a project's
-// daemon and runner with its data volume, the mirror with its cache, the
-// proxy with the edge network. They are `deletedWith` the removal, so when
-// the object goes (the stack is destroyed, or the project leaves it) Pulumi
-// skips their own deletes, graceful stops (a daemon's of up to 30 s) that
-// would protect nothing about to be removed anyway and would each be a wave
-// of the teardown, and the removal force-removes them (`docker rm -f -v`)
-// just before the object. When only such a container is replaced (a config
-// edit, an image bump), the object stays, this removal is not deleted, and
-// the container's own delete stops it gracefully as before.
+// A volume's removal may also name the containers whose data it is (a
+// project's daemon and runner, the mirror): they are `deletedWith` the
+// removal, so when the volume goes (the stack is destroyed, or the project
+// leaves it) Pulumi skips their own deletes, graceful stops (a daemon's of up
+// to 30 s) that would protect nothing about to be removed anyway, and the
+// removal force-removes them (`docker rm -f -v`) just before the volume.
+// When only such a container is replaced (a config edit, an image bump), the
+// volume stays, this removal is not deleted, and the container's own delete
+// stops it gracefully as before.
 //
 // A dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses; what it needs is required inside its

@@ -4,9 +4,6 @@
 // containers attach through is a DockerRemoval, which waits for the network
 // to exist and removes it once every container on it is gone (the provider
 // waits a fixed 2 s after creating a network and before deleting one).
-// Containers that hold nothing worth a graceful stop when the whole stack
-// goes (the proxy) are its owners: `deletedWith` the removal, which
-// force-removes them just before the network (components/dockerRemoval.ts).
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,15 +15,11 @@ export interface EdgeNetworkArgs {
     readonly networkName: string;
     /** Labels for stack and role. */
     readonly labels: Record<string, string>;
-    /** Containers force-removed with the network: give them `deletedWith: <this>.removal`. */
-    readonly owners?: string[];
 }
 
 export class EdgeNetwork extends pulumi.ComponentResource {
     /** The network's name, to attach to: containers on it are deleted before the network is removed. */
     public readonly networkName: pulumi.Output<string>;
-    /** What removes the network (and its owners): the `deletedWith` of the containers named in `owners`. */
-    public readonly removal: pulumi.Resource;
 
     constructor(name: string, args: EdgeNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:EdgeNetwork", name, {}, opts);
@@ -38,12 +31,7 @@ export class EdgeNetwork extends pulumi.ComponentResource {
         );
         // Containers attach once the network exists, not after the provider's fixed 2 s wait that follows
         // its creation: they depend on the removal, which waits for the network, not on the network resource.
-        const removal = new DockerRemoval(
-            `${name}-removal`,
-            { kind: "network", objectName: args.networkName, ...(args.owners !== undefined ? { containers: args.owners } : {}) },
-            { parent: this },
-        );
-        this.removal = removal;
+        const removal = new DockerRemoval(`${name}-removal`, { kind: "network", objectName: args.networkName }, { parent: this });
 
         this.networkName = removal.forUsers(pulumi.output(args.networkName));
         this.registerOutputs({ networkName: this.networkName });

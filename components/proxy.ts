@@ -29,8 +29,6 @@ export interface ProxyArgs {
     readonly routes: ProxyRoute[];
     /** The stack's local CA, which signs the proxy's certificate for every route host. */
     readonly ca: CertificateAuthority;
-    /** What removes the container when the whole stack goes (the edge network's removal), skipping its graceful stop. */
-    readonly deletedWith?: pulumi.Resource;
 }
 
 export class Proxy extends pulumi.ComponentResource {
@@ -87,7 +85,7 @@ export class Proxy extends pulumi.ComponentResource {
                 healthcheck: { tests: ["NONE"] },
                 destroyGraceSeconds: 5,
             },
-            { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"], deletedWith: args.deletedWith },
+            { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
         );
 
         // `pulumi up` fails when nginx refuses its configuration or the container does not stay up; checked

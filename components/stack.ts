@@ -51,9 +51,7 @@ export function buildStack(settings: Settings, host: HostFacts = realHost): Stac
     const daemonImage = imageId("daemon");
     const runnerImage = imageId("runner");
 
-    // The proxy goes with the network when the stack is destroyed: a graceful stop of nginx protects nothing
-    // then. A proxy replaced on its own (a route edit) still stops gracefully.
-    const edge = new EdgeNetwork("edge", { networkName: names.edge, labels: labelsFor(stack, "edge"), owners: [names.proxy] });
+    const edge = new EdgeNetwork("edge", { networkName: names.edge, labels: labelsFor(stack, "edge") });
 
     // The stack's local CA: HTTPS for every route, and TLS for the mirror.
     const localCa = new CertificateAuthority("local-ca", { commonName: `dind-compose ${stack} local CA` });
@@ -110,7 +108,6 @@ export function buildStack(settings: Settings, host: HostFacts = realHost): Stac
         httpsPort: settings.proxy.httpsPort,
         routes,
         ca: localCa,
-        deletedWith: edge.removal,
     });
 
     return {

@@ -137,7 +137,7 @@ describe("resource graph: a stack with every default", function () {
         assert.ok(dependsOn(container(g, stackNames("dev").mirror), "mirror-cache-removal"));
     });
 
-    it("removes daemon, runner, mirror and proxy together with what they use, skipping their graceful stops only then", () => {
+    it("removes daemon, runner and mirror together with their data volumes, skipping their graceful stops only then", () => {
         // Pulumi skips a container's own delete (its graceful stop) when the removal it is deletedWith is deleted
         // too, and that removal force-removes it by name first; a container replaced on its own still stops
         // gracefully.
@@ -153,11 +153,10 @@ describe("resource graph: a stack with every default", function () {
             assert.strictEqual(container(g, dev(p).daemon).inputs.destroyGraceSeconds, 30);
         }
         goesWith(stackNames("dev").mirror, "mirror-cache-removal");
-        goesWith(stackNames("dev").proxy, "edge-removal");
-        assert.deepStrictEqual(named(g, "edge-removal").inputs.containers, [stackNames("dev").proxy]);
-        for (const c of ofType(g, ":Container")) {
-            assert.notStrictEqual(c.deletedWith, "", `${c.inputs.name} is not removed with what it uses`);
-        }
+        // The proxy stops gracefully in a wave of its own either way (force-removing it with the network would
+        // put it into the teardown's last wave, before the network's removal: measured slower).
+        assert.strictEqual(container(g, stackNames("dev").proxy).deletedWith, "");
+        assert.strictEqual(named(g, "edge-removal").inputs.containers, undefined);
     });
 
     it("mounts the project directory at its host path in daemon and runner, and runs compose from there", () => {
