@@ -27,6 +27,19 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * Has the engine start the dynamic-provider host now, while the program is still loading, instead of when
+ * the first dynamic resource registers. The engine handles registrations one at a time and waits for a
+ * plugin to start (0.2-0.3 s for this node process) before it handles the next one; started early, that
+ * wait overlaps the program's own loading instead of holding up every resource registered after it
+ * (measured: a no-op `pulumi up` of the dev stack 1.96 -> 1.80 s). How: an invoke of the dynamic provider,
+ * which the engine serves by starting it; the host answers that it has no such function, which is ignored.
+ * The call goes out only once the program yields to the event loop (index.ts does, before loading the rest).
+ */
+export function startProviderHostEarly(): void {
+    pulumi.runtime.invoke("pulumi-nodejs:dynamic:dind-compose-start", {}).catch(() => undefined);
+}
+
 const root = path.resolve(__dirname, "..");
 /** Where serialised providers are kept. */
 export const PROVIDER_CACHE_DIR = path.join(root, "node_modules", ".cache", "dind-compose-providers");
