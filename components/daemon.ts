@@ -16,7 +16,7 @@ import * as path from "path";
 import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { scriptWithoutComments } from "../lib/shellScript";
-import { certDirUploads } from "./projectTls";
+import { tlsBundleUpload } from "./projectTls";
 
 /** Where the daemon finds its TLS material. */
 export const DAEMON_CERT_DIR = "/certs/server";
@@ -95,7 +95,7 @@ export class Daemon extends pulumi.ComponentResource {
     constructor(name: string, args: DaemonArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Daemon", name, {}, opts);
 
-        const uploads = certDirUploads(DAEMON_CERT_DIR, args.caCertPem, args.serverCertPem, args.serverKeyPem);
+        const uploads = [tlsBundleUpload(DAEMON_CERT_DIR, args.caCertPem, args.serverCertPem, args.serverKeyPem)];
         if (args.mirror !== undefined) {
             // dockerd trusts a registry's CA from certs.d/<host:port>/, so the mirror needs no insecure flag.
             uploads.push({ file: `/etc/docker/certs.d/${args.mirror.address}/ca.crt`, content: args.mirror.caCertPem });
@@ -111,8 +111,9 @@ export class Daemon extends pulumi.ComponentResource {
                 // that outlive their containers.
                 init: true,
                 command: daemonCommand(args.mirror?.address),
-                // The official image would otherwise generate its own certificates and listen on its own terms.
-                envs: ["DOCKER_TLS_CERTDIR="],
+                // The official image would otherwise generate its own certificates and listen on its own terms;
+                // lib/daemon.sh lays out ours from the uploaded bundle in DC_TLS_DIR.
+                envs: ["DOCKER_TLS_CERTDIR=", `DC_TLS_DIR=${DAEMON_CERT_DIR}`],
                 labels: toLabelList(args.labels),
                 mounts: [
                     { type: "volume", source: args.dataVolumeName, target: "/var/lib/docker" },

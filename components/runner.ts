@@ -22,7 +22,7 @@ import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
-import { certDirUploads } from "./projectTls";
+import { tlsBundleUpload } from "./projectTls";
 
 export interface RunnerArgs {
     /** Project name (compose project name and message prefix). */
@@ -104,7 +104,8 @@ export class Runner extends pulumi.ComponentResource {
                 mounts: args.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                 uploads: [
                     { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
-                    ...certDirUploads(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
+                    // lib/runner.sh lays out DOCKER_CERT_PATH from it.
+                    tlsBundleUpload(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
                     ...(args.stackCaPem !== undefined
                         ? [{ file: RUNNER_PATHS.stackCaOverride, content: pulumi.output(args.stackCaPem).apply((pem) => stackCaOverride(args.services, pem)) }]
                         : []),

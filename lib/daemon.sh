@@ -18,6 +18,15 @@
 # the container exits and its restart policy starts both again.
 set -eu
 
+# split_tls_bundle DIR: DIR/bundle.pem, as `pulumi up` uploads it
+# (components/projectTls.ts: the CA's certificate, this side's certificate,
+# its key), into the ca.pem, cert.pem and key.pem Docker reads in DIR.
+split_tls_bundle() {
+	[ -f "$1/bundle.pem" ] || return 0
+	(umask 077 && awk -v dir="$1" '/^-----BEGIN CERTIFICATE-----/ { certs++ } /^-----BEGIN / { out = dir "/" ($0 ~ /CERTIFICATE/ ? (certs == 1 ? "ca" : "cert") : "key") ".pem" } out != "" { print > out }' "$1/bundle.pem")
+}
+split_tls_bundle "${DC_TLS_DIR:-}"
+
 dir=/var/run/docker/containerd
 mkdir -p "$dir"
 cat >"$dir/containerd.toml" <<'EOF'

@@ -44,6 +44,18 @@ for seconds in "$daemon_seconds" "$compose_seconds"; do
   esac
 done
 
+# split_tls_bundle DIR: DIR/bundle.pem, as `pulumi up` uploads it
+# (components/projectTls.ts: the CA's certificate, this side's certificate,
+# its key), into the ca.pem, cert.pem and key.pem Docker reads in DIR.
+split_tls_bundle() {
+  [ -f "$1/bundle.pem" ] || return 0
+  (umask 077 && awk -v dir="$1" '/^-----BEGIN CERTIFICATE-----/ { certs++ } /^-----BEGIN / { out = dir "/" ($0 ~ /CERTIFICATE/ ? (certs == 1 ? "ca" : "cert") : "key") ".pem" } out != "" { print > out }' "$1/bundle.pem")
+}
+if ! split_tls_bundle "${DOCKER_CERT_PATH:-}"; then
+  echo "dind-compose[$project]: could not lay out the client certificate in $DOCKER_CERT_PATH" >&2
+  exit 1
+fi
+
 # Scratch files (command output) live beside the status file.
 work_dir=$(dirname "$status_file")
 mkdir -p "$work_dir" || exit 1

@@ -8,6 +8,7 @@ import * as path from "path";
 import { Settings, validateSettings } from "../../lib/config";
 import { DEFAULT_IMAGES } from "../../lib/images";
 import { projectNames, stackNames } from "../../lib/names";
+import { joinTlsBundle } from "../../components/projectTls";
 import { Graph, Registered, buildGraph, isSecretValue, mockCaCert } from "../support/mockGraph";
 
 const root = path.resolve(__dirname, "../..");
@@ -54,11 +55,11 @@ describe("resource graph: a stack with every default", function () {
         for (const p of projects) {
             assert.ok(cas.includes(`${p}-tls-ca-cert`), `${p} has no CA of its own: ${cas}`);
             const runner = container(g, dev(p).runner);
-            const ca = upload(runner, "/certs/client/ca.pem");
-            assert.strictEqual(ca, mockCaCert(`${p}-tls-ca-cert`));
-            assert.strictEqual(upload(runner, "/certs/client/cert.pem"), `CERT(${p}-tls-client-cert; signed by ${ca})`);
+            const ca = mockCaCert(`${p}-tls-ca-cert`);
+            const bundle = upload(runner, "/certs/client/bundle.pem");
+            assert.strictEqual(bundle, joinTlsBundle(ca, `CERT(${p}-tls-client-cert; signed by ${ca})`, `KEY(${p}-tls-client-key)`));
             const other = projects.find((o) => o !== p)!;
-            assert.ok(!upload(runner, "/certs/client/cert.pem").includes(other));
+            assert.ok(!bundle.includes(other));
         }
     });
 
@@ -82,7 +83,11 @@ describe("resource graph: a stack with every default", function () {
     it("gives each daemon a server certificate from its project's CA for its alias, localhost and 127.0.0.1", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
-            assert.strictEqual(upload(daemon, "/certs/server/cert.pem"), `CERT(${p}-tls-server-cert; signed by ${mockCaCert(`${p}-tls-ca-cert`)})`);
+            const ca = mockCaCert(`${p}-tls-ca-cert`);
+            assert.strictEqual(upload(daemon, "/certs/server/bundle.pem"), joinTlsBundle(ca, `CERT(${p}-tls-server-cert; signed by ${ca})`, `KEY(${p}-tls-server-key)`));
+            // lib/daemon.sh lays the bundle out where dockerd's flags point.
+            assert.ok(daemon.inputs.envs.includes("DC_TLS_DIR=/certs/server"));
+            assert.ok(daemon.inputs.command.includes("--tlscacert=/certs/server/ca.pem"));
             const csr = named(g, `${p}-tls-server-csr`);
             assert.deepStrictEqual(csr.inputs.dnsNames, [p, "localhost"]);
             assert.deepStrictEqual(csr.inputs.ipAddresses, ["127.0.0.1"]);
@@ -261,7 +266,11 @@ describe("resource graph: a stack with every default", function () {
         for (const name of [dev("project-a").daemon, dev("project-a").runner, names.proxy, names.mirror]) {
             const c = container(g, name);
             assert.ok(isSecretValue(c.raw.uploads), `${name} uploads a private key in the clear`);
-            assert.match(upload(c, c.inputs.uploads.find((u: any) => /key/.test(u.file)).file), /^KEY\(/);
+            const withKey = c.inputs.uploads.find((u: any) => /key|bundle/.test(u.file));
+            assert.match(upload(c, withKey.file), /^KEY\(/m);
+            if (/bundle/.test(withKey.file)) {
+                assert.strictEqual(withKey.permissions, "0600");
+            }
         }
         for (const cert of ofType(g, "locallySignedCert:LocallySignedCert")) {
             assert.ok(isSecretValue(cert.raw.caPrivateKeyPem), `${cert.name} receives its CA key in the clear`);

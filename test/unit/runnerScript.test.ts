@@ -28,6 +28,8 @@ import { RUNNER_IMAGES_LOADED_FILE, RUNNER_STATES, RUNNER_STATUS_FILE, RunnerSta
 import { composeReadinessProvider } from "../../components/composeReadiness";
 import { serializeProvider } from "../../components/dynamicResource";
 import { assertShellcheckPasses } from "../support/shellcheck";
+import { TLS_BUNDLE_FILE, joinTlsBundle } from "../../components/projectTls";
+import { DAEMON_SCRIPT_SOURCE } from "../../components/daemon";
 
 const STUB_DOCKER = `#!/bin/sh
 d=$STUB_DIR
@@ -89,6 +91,8 @@ interface RunnerOptions {
     previousStatus?: string;
     /** Whether `pulumi up` has said the host's images are in the daemon (default: yes). */
     imagesLoaded?: boolean;
+    /** The uploaded TLS bundle, in a certificate directory that DOCKER_CERT_PATH names (default: neither). */
+    tlsBundle?: string;
 }
 
 class RunnerUnderTest {
@@ -97,6 +101,8 @@ class RunnerUnderTest {
     readonly statusFile = path.join(this.dir, "run", "status");
     /** Everything the script printed, as `docker logs` would show it. */
     readonly logFile = path.join(this.dir, "runner.log");
+    /** DOCKER_CERT_PATH, when the options have a TLS bundle. */
+    readonly certDir = path.join(this.dir, "certs");
     readonly proc: ChildProcess;
     output = "";
     exitCode: number | null = null;
@@ -130,6 +136,10 @@ class RunnerUnderTest {
             pathPrefix = `${this.stubDir}:${applets}`;
             shell = [busybox, "sh"];
         }
+        if (options.tlsBundle !== undefined) {
+            fs.mkdirSync(this.certDir);
+            fs.writeFileSync(path.join(this.certDir, TLS_BUNDLE_FILE), options.tlsBundle, { mode: 0o600 });
+        }
         // The text the runner container gets (without the file's comment lines).
         const script = path.join(this.dir, "runner.sh");
         fs.writeFileSync(script, readRunnerScript());
@@ -146,6 +156,7 @@ class RunnerUnderTest {
                 [RUNNER_ENV.statusFile]: this.statusFile,
                 [RUNNER_ENV.daemonSeconds]: String(options.daemonSeconds ?? 5),
                 [RUNNER_ENV.composeSeconds]: String(options.composeSeconds ?? 20),
+                ...(options.tlsBundle !== undefined ? { [DOCKER_CLIENT_ENV.certPath]: this.certDir } : {}),
             },
         });
         const record = (d: Buffer) => {
@@ -365,6 +376,29 @@ describe("runner script", function () {
             const r = start({ ps: oneShotAndServer, previousStatus: "failed: service web exited with code 1\nattempt 7\n" });
             const ok = await r.until("ok", (s) => s.state === "ok");
             assert.strictEqual(ok.attempt, 8);
+        });
+    });
+
+    describe("its client certificate", () => {
+        const pem = (type: string, body: string) => `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
+        const ca = pem("CERTIFICATE", "Y2E=");
+        const cert = pem("CERTIFICATE", "Y2VydA==");
+        const key = pem("EC PRIVATE KEY", "a2V5");
+
+        it("lays out ca.pem, cert.pem and key.pem (its owner's only) from the uploaded bundle when it starts", async () => {
+            const r = start({ ps: oneShotAndServer, tlsBundle: joinTlsBundle(ca, cert, key) });
+            await r.until("ok", (s) => s.state === "ok");
+            for (const [file, content] of [["ca.pem", ca], ["cert.pem", cert], ["key.pem", key]]) {
+                assert.strictEqual(fs.readFileSync(path.join(r.certDir, file), "utf8"), content, file);
+                assert.strictEqual(fs.statSync(path.join(r.certDir, file)).mode & 0o777, 0o600, file);
+            }
+        });
+
+        it("is split the same way by the daemon's script (one function, the same text in both)", () => {
+            const fn = (text: string) => /^split_tls_bundle\(\) \{\n([\s\S]*?)^\}$/m.exec(text)?.[1].replace(/^\s+/gm, "");
+            const inRunner = fn(readRunnerScript());
+            assert.ok(inRunner, "no split_tls_bundle in lib/runner.sh");
+            assert.strictEqual(fn(fs.readFileSync(DAEMON_SCRIPT_SOURCE, "utf8")), inRunner);
         });
     });
 
