@@ -29,7 +29,9 @@
 #   DC_DAEMON_SECONDS   bounded wait for the daemon
 #   DC_COMPOSE_SECONDS  bounded wait for compose up and then the services
 # and compose reads COMPOSE_PROJECT_NAME, COMPOSE_FILE and COMPOSE_PROFILES
-# itself. POSIX sh: the image's /bin/sh may be dash or busybox.
+# itself; the Docker CLI reads its client certificate from DOCKER_CERT_PATH,
+# which this script first lays out from the bundle uploaded there. POSIX sh:
+# the image's /bin/sh may be dash or busybox.
 set -u
 
 project=${DC_PROJECT:?DC_PROJECT must name the compose project}
