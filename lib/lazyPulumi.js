@@ -97,15 +97,14 @@ function lazyMember(load, name) {
  */
 function lazyExports(load, isLoaded, names) {
     const standIns = new Map(names.map((name) => [name, lazyMember(load, name)]));
-    const real = () => load();
     return new Proxy(
         {},
         {
-            get: (target, key) => (!isLoaded() && standIns.has(key) ? standIns.get(key) : Reflect.get(real(), key)),
-            has: (target, key) => Reflect.has(real(), key),
-            ownKeys: () => Reflect.ownKeys(real()),
+            get: (target, key) => (!isLoaded() && standIns.has(key) ? standIns.get(key) : Reflect.get(load(), key)),
+            has: (target, key) => Reflect.has(load(), key),
+            ownKeys: () => Reflect.ownKeys(load()),
             getOwnPropertyDescriptor: (target, key) => {
-                const descriptor = Object.getOwnPropertyDescriptor(real(), key);
+                const descriptor = Object.getOwnPropertyDescriptor(load(), key);
                 return descriptor && { ...descriptor, configurable: true };
             },
         },
@@ -128,6 +127,7 @@ if (pulumiRoot !== undefined) {
 
     // TypeScript's parser, for serialising functions (a dynamic provider, in the program): used at call time only.
     defer(path.join(dir, "typescript-shim.js"), (load) => lazyNamespace(load, false));
+
     // What cmd/run/tracing.js takes from OpenTelemetry at load time, for `pulumi --tracing` only.
     const tracingDir = path.join(dir, "cmd", "run");
     const tracingModules = {
