@@ -32,9 +32,10 @@ import * as pulumi from "@pulumi/pulumi";
  * the first dynamic resource registers. The engine handles registrations one at a time and waits for a
  * plugin to start (0.2-0.3 s for this node process) before it handles the next one; started early, that
  * wait overlaps the program's own loading instead of holding up every resource registered after it
- * (measured: a no-op `pulumi up` of the dev stack 2.01 -> 1.84 s, paired medians). How: an invoke of the dynamic provider,
- * which the engine serves by starting it; the host answers that it has no such function, which is ignored.
- * The call goes out only once the program yields to the event loop (index.ts does, before loading the rest).
+ * (measured: a no-op `pulumi up` of the dev stack 2.01 -> 1.84 s, paired medians). How: an invoke of the
+ * dynamic provider, which the engine serves by starting it; the host answers that it has no such function,
+ * which is ignored. The call goes out only once the program yields to the event loop (index.ts does, before
+ * loading the rest).
  */
 export function startProviderHostEarly(): void {
     pulumi.runtime.invoke("pulumi-nodejs:dynamic:dind-compose-start", {}).catch(() => undefined);

@@ -63,12 +63,13 @@ function defer(file, exportsFor) {
 /**
  * A stand-in for a module's exports object that loads the module on first use and then reads through to it.
  * With `esModule`, it says it is an ES module without loading anything, so TypeScript's `__importStar` keeps
- * it as it is instead of copying every property (which would load the module at once).
+ * it as it is instead of copying every property (which would load the module at once). `early(key)` may hand
+ * out a value for a key without loading anything (undefined: load and read through).
  */
-function lazyNamespace(load, esModule) {
+function lazyNamespace(load, esModule, early = () => undefined) {
     const isMarker = (key) => esModule && key === "__esModule";
     return new Proxy(esModule ? { __esModule: true } : {}, {
-        get: (target, key) => (isMarker(key) ? true : Reflect.get(load(), key)),
+        get: (target, key) => (isMarker(key) ? true : early(key) ?? Reflect.get(load(), key)),
         has: (target, key) => isMarker(key) || Reflect.has(load(), key),
         ownKeys: () => Reflect.ownKeys(load()),
         // Reported configurable: a proxy may not claim a fixed property its (empty) target lacks.
@@ -97,18 +98,7 @@ function lazyMember(load, name) {
  */
 function lazyExports(load, isLoaded, names) {
     const standIns = new Map(names.map((name) => [name, lazyMember(load, name)]));
-    return new Proxy(
-        {},
-        {
-            get: (target, key) => (!isLoaded() && standIns.has(key) ? standIns.get(key) : Reflect.get(load(), key)),
-            has: (target, key) => Reflect.has(load(), key),
-            ownKeys: () => Reflect.ownKeys(load()),
-            getOwnPropertyDescriptor: (target, key) => {
-                const descriptor = Object.getOwnPropertyDescriptor(load(), key);
-                return descriptor && { ...descriptor, configurable: true };
-            },
-        },
-    );
+    return lazyNamespace(load, false, (key) => (isLoaded() ? undefined : standIns.get(key)));
 }
 
 const pulumiRoot = resolve("@pulumi/pulumi/package.json");
