@@ -125,6 +125,41 @@ export function createCertificate(name: string, args: CertificateArgs, opts: pul
     return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
 }
 
+export interface PinnedCertificateArgs {
+    /** Subject common name. */
+    readonly commonName: string;
+    /** `server` certificates authenticate a listener, `client` ones a caller. */
+    readonly usage: "server" | "client";
+    /** DNS names the certificate is valid for (server certificates). */
+    readonly dnsNames?: string[];
+    /** IP addresses the certificate is valid for (server certificates). */
+    readonly ipAddresses?: string[];
+}
+
+/**
+ * A private key and a self-signed leaf certificate for it, `<name>-key` and `<name>-cert`, created with `opts`:
+ * a certificate the other side trusts by holding exactly it (as its CA file), not a CA. It signs nothing
+ * (no CA flag, no signing use); a peer that trusts it accepts this certificate and no other.
+ */
+export function createPinnedCertificate(name: string, args: PinnedCertificateArgs, opts: pulumi.CustomResourceOptions): KeyPair {
+    const key = createPrivateKey(name, opts);
+    const cert = new tls.SelfSignedCert(
+        `${name}-cert`,
+        {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: args.commonName, organization: "dind-compose" },
+            dnsNames: args.dnsNames,
+            ipAddresses: args.ipAddresses,
+            isCaCertificate: false,
+            validityPeriodHours: TLS_POLICY.leafValidityHours,
+            earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
+            allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+        },
+        opts,
+    );
+    return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
+}
+
 /** A private key and a certificate for it signed by a CertificateAuthority. */
 export class Certificate extends pulumi.ComponentResource implements KeyPair {
     /** PEM of the signed certificate (public). */

@@ -9,7 +9,7 @@ import { Daemon, RegistryMirrorRef } from "./daemon";
 import { DataVolume } from "./dataVolume";
 import { followProgress, progressFile } from "./followProgress";
 import { ImagePreload } from "./imagePreload";
-import { ProjectTls } from "./projectTls";
+import { createProjectTls } from "./projectTls";
 import { Runner } from "./runner";
 
 export interface ComposeProjectArgs {
@@ -40,7 +40,7 @@ export class ComposeProject extends pulumi.ComponentResource {
     public readonly runnerContainerName: pulumi.Output<string>;
     /** `tcp://127.0.0.1:<port>` when the daemon's TLS socket is published. */
     public readonly dockerHost: pulumi.Output<string | undefined>;
-    /** The project CA and client certificate (public) and client key (secret). */
+    /** What a client trusts as its CA (the daemon's own certificate), the client certificate (public) and key (secret). */
     public readonly caCertPem: pulumi.Output<string>;
     public readonly clientCertPem: pulumi.Output<string>;
     public readonly clientKeyPem: pulumi.Output<string>;
@@ -55,7 +55,7 @@ export class ComposeProject extends pulumi.ComponentResource {
         // What the daemon wait, the image loading and compose are doing shows on this component's row.
         const progress = progressFile(stack, project);
 
-        const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
+        const tls = createProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
         // The volume's removal takes the daemon and the runner with it: stopping them gracefully protects
         // nothing when the project's data is removed next (a destroy, or the project leaving the stack). A
         // daemon or runner replaced on its own, whose volume stays, still stops gracefully.
@@ -74,9 +74,9 @@ export class ComposeProject extends pulumi.ComponentResource {
                 alias: names.alias,
                 mounts: settings.mounts,
                 dataVolumeName: data.volumeName,
-                caCertPem: tls.caCertPem,
-                serverCertPem: tls.serverCertPem,
-                serverKeyPem: tls.serverKeyPem,
+                clientCertPem: tls.client.certPem,
+                serverCertPem: tls.server.certPem,
+                serverKeyPem: tls.server.privateKeyPem,
                 mirror: args.mirror,
                 dockerPort: settings.dockerPort,
                 deletedWith: data.removal,
@@ -110,9 +110,9 @@ export class ComposeProject extends pulumi.ComponentResource {
                 environment: settings.environment,
                 composeDigest: settings.compose.digest,
                 services: settings.compose.services,
-                caCertPem: tls.caCertPem,
-                clientCertPem: tls.clientCertPem,
-                clientKeyPem: tls.clientKeyPem,
+                daemonCertPem: tls.server.certPem,
+                clientCertPem: tls.client.certPem,
+                clientKeyPem: tls.client.privateKeyPem,
                 daemonSeconds: args.daemonSeconds,
                 composeSeconds: args.composeSeconds,
                 progressFile: progress,
@@ -126,9 +126,9 @@ export class ComposeProject extends pulumi.ComponentResource {
         this.daemonContainerName = daemon.containerName;
         this.runnerContainerName = runner.containerName;
         this.dockerHost = daemon.hostDockerHost;
-        this.caCertPem = tls.caCertPem;
-        this.clientCertPem = tls.clientCertPem;
-        this.clientKeyPem = tls.clientKeyPem;
+        this.caCertPem = tls.server.certPem;
+        this.clientCertPem = tls.client.certPem;
+        this.clientKeyPem = tls.client.privateKeyPem;
         this.registerOutputs({
             daemonContainerName: this.daemonContainerName,
             runnerContainerName: this.runnerContainerName,

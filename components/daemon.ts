@@ -45,8 +45,8 @@ export interface DaemonArgs {
     readonly mounts: readonly ParityMount[];
     /** Volume mounted at /var/lib/docker. */
     readonly dataVolumeName: pulumi.Input<string>;
-    /** Project CA, server certificate and server key (secret). */
-    readonly caCertPem: pulumi.Input<string>;
+    /** The one certificate it accepts from clients (its runner's), its own certificate, and its key (secret). */
+    readonly clientCertPem: pulumi.Input<string>;
     readonly serverCertPem: pulumi.Input<string>;
     readonly serverKeyPem: pulumi.Input<string>;
     /** The stack's registry mirror, when enabled. */
@@ -95,7 +95,7 @@ export class Daemon extends pulumi.ComponentResource {
     constructor(name: string, args: DaemonArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dind-compose:index:Daemon", name, {}, opts);
 
-        const uploads = [tlsBundleUpload(DAEMON_CERT_DIR, args.caCertPem, args.serverCertPem, args.serverKeyPem)];
+        const uploads = [tlsBundleUpload(DAEMON_CERT_DIR, args.clientCertPem, args.serverCertPem, args.serverKeyPem)];
         if (args.mirror !== undefined) {
             // dockerd trusts a registry's CA from certs.d/<host:port>/, so the mirror needs no insecure flag.
             uploads.push({ file: `/etc/docker/certs.d/${args.mirror.address}/ca.crt`, content: args.mirror.caCertPem });

@@ -1,11 +1,20 @@
-// One project's TLS material: its own CA, a server certificate for its daemon
-// and a client certificate for its runner. Because every project has its own
-// CA, a runner (or anyone holding its client certificate) can reach only its
-// own project's daemon.
+// One project's TLS material: a certificate for its daemon and one for its
+// runner, each self-signed and each side trusting exactly the other's
+// (dockerd's --tlscacert is the runner's certificate, the runner's ca.pem is
+// the daemon's). Nothing signs them, so a runner (or anyone holding its
+// client certificate) can reach only its own project's daemon, and a daemon
+// accepts no certificate but its runner's.
+//
+// Why not a CA per project: a CA, two certificate requests and two signed
+// certificates made eight resources per project where four do, and the
+// daemon's container waited on a chain four registrations deep (CA key, CA
+// certificate, signed certificate, container) where two do. Every resource
+// is a step the engine takes one at a time and a state file it writes; see
+// README "Performance".
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { createCertificate, createCertificateAuthority } from "./certificateAuthority";
+import { KeyPair, createPinnedCertificate } from "./certificateAuthority";
 
 export interface ProjectTlsArgs {
     /** The stack, for certificate subjects. */
@@ -16,82 +25,53 @@ export interface ProjectTlsArgs {
     readonly daemonDnsNames: string[];
 }
 
-export class ProjectTls extends pulumi.ComponentResource {
-    /** The project's CA certificate, trusted by both daemon and runner. */
-    public readonly caCertPem: pulumi.Output<string>;
-    /** The daemon's server certificate and key (secret). */
-    public readonly serverCertPem: pulumi.Output<string>;
-    public readonly serverKeyPem: pulumi.Output<string>;
-    /** The runner's client certificate and key (secret); also what a developer's CLI uses. */
-    public readonly clientCertPem: pulumi.Output<string>;
-    public readonly clientKeyPem: pulumi.Output<string>;
+export interface ProjectTls {
+    /** The daemon's certificate and key (secret): what the runner, and a developer's CLI, trust as their CA. */
+    readonly server: KeyPair;
+    /** The runner's certificate and key (secret); also what a developer's CLI presents. */
+    readonly client: KeyPair;
+}
 
-    constructor(name: string, args: ProjectTlsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dind-compose:index:ProjectTls", name, {}, opts);
-
-        // The keys and certificates are this component's own children: a component per CA and certificate
-        // made every project's chain one level deeper (more registrations on every `pulumi up`, and its
-        // containers one delete wave behind the proxy's on destroy). Stacks made before keep them: aliases to
-        // the components they were under.
-        const formerlyUnder = (component: string, type: string): pulumi.CustomResourceOptions => ({
-            parent: this,
-            aliases: [{ parent: pulumi.createUrn(component, `dind-compose:index:${type}`, this) }],
-        });
-        const ca = createCertificateAuthority(
-            `${name}-ca`,
-            { commonName: `dind-compose ${args.stack} ${args.project} CA` },
-            formerlyUnder(`${name}-ca`, "CertificateAuthority"),
-        );
-        const server = createCertificate(
-            `${name}-server`,
-            {
-                ca,
-                usage: "server",
-                commonName: args.daemonDnsNames[0],
-                dnsNames: [...args.daemonDnsNames, "localhost"],
-                ipAddresses: ["127.0.0.1"],
-            },
-            formerlyUnder(`${name}-server`, "Certificate"),
-        );
-        const client = createCertificate(
-            `${name}-client`,
-            { ca, usage: "client", commonName: `${args.project} runner` },
-            formerlyUnder(`${name}-client`, "Certificate"),
-        );
-
-        this.caCertPem = ca.certPem;
-        this.serverCertPem = server.certPem;
-        this.serverKeyPem = server.privateKeyPem;
-        this.clientCertPem = client.certPem;
-        this.clientKeyPem = client.privateKeyPem;
-        this.registerOutputs({ caCertPem: this.caCertPem, clientCertPem: this.clientCertPem });
-    }
+/** `<name>-server-key/-cert` and `<name>-client-key/-cert`, created with `opts` (their parent). */
+export function createProjectTls(name: string, args: ProjectTlsArgs, opts: pulumi.CustomResourceOptions): ProjectTls {
+    const server = createPinnedCertificate(
+        `${name}-server`,
+        {
+            usage: "server",
+            commonName: args.daemonDnsNames[0],
+            dnsNames: [...args.daemonDnsNames, "localhost"],
+            ipAddresses: ["127.0.0.1"],
+        },
+        opts,
+    );
+    const client = createPinnedCertificate(`${name}-client`, { usage: "client", commonName: `dind-compose ${args.stack} ${args.project} runner` }, opts);
+    return { server, client };
 }
 
 /** The one file a container's TLS material is uploaded as (one upload instead of three). */
 export const TLS_BUNDLE_FILE = "bundle.pem";
 
 /**
- * A container's TLS material as one file: the CA's certificate, this side's certificate, its key, in that
- * order. The container's script splits it (`split_tls_bundle` in lib/daemon.sh and lib/runner.sh) into the
- * ca.pem, cert.pem and key.pem that `--tlscacert/--tlscert/--tlskey` and `DOCKER_CERT_PATH` expect. Each
- * upload is an archive Docker extracts by starting a process of its own, a tenth of a second while a stack
- * starts; one instead of three takes that off the daemon's start.
+ * A container's TLS material as one file: the certificate it trusts (its CA file), its own certificate, its
+ * key, in that order. The container's script splits it (`split_tls_bundle` in lib/daemon.sh and lib/runner.sh)
+ * into the ca.pem, cert.pem and key.pem that `--tlscacert/--tlscert/--tlskey` and `DOCKER_CERT_PATH` expect.
+ * Each upload is an archive Docker extracts by starting a process of its own, a tenth of a second while a
+ * stack starts; one instead of three takes that off the daemon's start.
  */
-export function joinTlsBundle(caCertPem: string, certPem: string, keyPem: string): string {
-    return [caCertPem, certPem, keyPem].map((pem) => `${pem.trimEnd()}\n`).join("");
+export function joinTlsBundle(trustedCertPem: string, certPem: string, keyPem: string): string {
+    return [trustedCertPem, certPem, keyPem].map((pem) => `${pem.trimEnd()}\n`).join("");
 }
 
 /** The upload of `dir`/bundle.pem (readable by its owner only; secret, as it holds the key). */
 export function tlsBundleUpload(
     dir: string,
-    caCertPem: pulumi.Input<string>,
+    trustedCertPem: pulumi.Input<string>,
     certPem: pulumi.Input<string>,
     keyPem: pulumi.Input<string>,
 ): docker.types.input.ContainerUpload {
     return {
         file: `${dir}/${TLS_BUNDLE_FILE}`,
-        content: pulumi.all([caCertPem, certPem, keyPem]).apply(([ca, cert, key]) => joinTlsBundle(ca, cert, key)),
+        content: pulumi.all([trustedCertPem, certPem, keyPem]).apply(([ca, cert, key]) => joinTlsBundle(ca, cert, key)),
         permissions: "0600",
     };
 }

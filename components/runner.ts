@@ -57,8 +57,8 @@ export interface RunnerArgs {
     readonly composeDigest: string;
     /** Service names of the compose project. */
     readonly services: string[];
-    /** Project CA, client certificate and client key (secret). */
-    readonly caCertPem: pulumi.Input<string>;
+    /** The daemon's certificate (the one it trusts), its own client certificate and key (secret). */
+    readonly daemonCertPem: pulumi.Input<string>;
     readonly clientCertPem: pulumi.Input<string>;
     readonly clientKeyPem: pulumi.Input<string>;
     /** Bounded wait for the daemon, and for compose. */
@@ -105,7 +105,7 @@ export class Runner extends pulumi.ComponentResource {
                 uploads: [
                     { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
                     // lib/runner.sh lays out DOCKER_CERT_PATH from it.
-                    tlsBundleUpload(RUNNER_PATHS.certs, args.caCertPem, args.clientCertPem, args.clientKeyPem),
+                    tlsBundleUpload(RUNNER_PATHS.certs, args.daemonCertPem, args.clientCertPem, args.clientKeyPem),
                     ...(args.stackCaPem !== undefined
                         ? [{ file: RUNNER_PATHS.stackCaOverride, content: pulumi.output(args.stackCaPem).apply((pem) => stackCaOverride(args.services, pem)) }]
                         : []),

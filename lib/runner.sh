@@ -47,7 +47,7 @@ for seconds in "$daemon_seconds" "$compose_seconds"; do
 done
 
 # split_tls_bundle DIR: DIR/bundle.pem, as `pulumi up` uploads it
-# (components/projectTls.ts: the CA's certificate, this side's certificate,
+# (components/projectTls.ts: the certificate this side trusts, its own certificate,
 # its key), into the ca.pem, cert.pem and key.pem Docker reads in DIR.
 split_tls_bundle() {
   [ -f "$1/bundle.pem" ] || return 0

@@ -303,12 +303,16 @@ describe("end to end: the example environment", function () {
         assert.strictEqual(ps.code, 0, ps.stderr);
         assert.match(ps.stdout, /project-a-backend-1/);
         assert.match(out.stdout, new RegExp(`DOCKER_HOST='tcp://127\\.0\\.0\\.1:${DOCKER_PORT}'`));
-        // Another project's certificate is refused: each project has its own CA.
+        // Another project's client certificate, with its own key, is refused: a daemon trusts only its runner's.
         const other = cli(["env", "project-b"], { DIND_COMPOSE_HOME: home });
         assert.match(other.stderr, /project project-b does not publish its daemon: add "dockerPort: <port>"/);
         const details = JSON.parse(ws.mustPulumi(["stack", "output", "projectDetails", "--json"]).stdout)["project-b"];
+        const keys = JSON.parse(ws.mustPulumi(["stack", "output", "projectClientKeys", "--json", "--show-secrets"]).stdout);
         fs.writeFileSync(path.join(certs, "cert.pem"), details.tlsClientCert);
-        assert.notStrictEqual(run("sh", ["-c", `${out.stdout}\ndocker ps`], { timeoutSeconds: 30 }).code, 0);
+        fs.writeFileSync(path.join(certs, "key.pem"), keys["project-b"]);
+        const refused = run("sh", ["-c", `${out.stdout}\ndocker ps`], { timeoutSeconds: 30 });
+        assert.notStrictEqual(refused.code, 0);
+        assert.match(refused.stderr, /certificate|tls/i);
         fs.rmSync(home, { recursive: true, force: true });
     });
 

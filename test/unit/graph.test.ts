@@ -49,48 +49,47 @@ describe("resource graph: a stack with every default", function () {
         g = await buildGraph(settings({}), { "busybox:1.37": "sha256:host-busybox" });
     });
 
-    it("gives each project its own CA and signs each runner's client certificate with it", () => {
-        const cas = ofType(g, "SelfSignedCert:SelfSignedCert").map((r) => r.name);
-        assert.strictEqual(new Set(cas).size, cas.length);
+    it("gives each runner a client certificate of its own, which only its project's daemon trusts, and trusts only that daemon's certificate", () => {
         for (const p of projects) {
-            assert.ok(cas.includes(`${p}-tls-ca-cert`), `${p} has no CA of its own: ${cas}`);
             const runner = container(g, dev(p).runner);
-            const ca = mockCaCert(`${p}-tls-ca-cert`);
-            const bundle = upload(runner, "/certs/client/bundle.pem");
-            assert.strictEqual(bundle, joinTlsBundle(ca, `CERT(${p}-tls-client-cert; signed by ${ca})`, `KEY(${p}-tls-client-key)`));
+            const daemon = container(g, dev(p).daemon);
+            const client = mockCaCert(`${p}-tls-client-cert`);
+            const server = mockCaCert(`${p}-tls-server-cert`);
+            assert.strictEqual(upload(runner, "/certs/client/bundle.pem"), joinTlsBundle(server, client, `KEY(${p}-tls-client-key)`));
+            // The daemon's CA file (--tlscacert) is the runner's certificate itself: no CA that could sign another.
+            assert.strictEqual(upload(daemon, "/certs/server/bundle.pem"), joinTlsBundle(client, server, `KEY(${p}-tls-server-key)`));
             const other = projects.find((o) => o !== p)!;
-            assert.ok(!bundle.includes(other));
+            assert.ok(!upload(runner, "/certs/client/bundle.pem").includes(other));
+            assert.ok(!upload(daemon, "/certs/server/bundle.pem").includes(other));
         }
     });
 
-    it("keeps each project's keys and certificates directly under its ProjectTls, aliased to the components they were under", () => {
+    it("makes each project's certificates self-signed leaves, not CAs, directly under its ComposeProject: two keys, two certificates", () => {
         for (const p of projects) {
-            const former: Record<string, string> = { ca: "CertificateAuthority", server: "Certificate", client: "Certificate" };
-            for (const [part, type] of Object.entries(former)) {
-                const parts = g.resources.filter((x) => x.name.startsWith(`${p}-tls-${part}-`));
-                assert.strictEqual(parts.length, part === "ca" ? 2 : 3, `${p}-tls-${part}: ${parts.map((x) => x.name)}`);
-                for (const r of parts) {
-                    assert.ok(r.parent.endsWith(`$dind-compose:index:ProjectTls::${p}-tls`), `${r.name} is not directly under ${p}-tls: ${r.parent}`);
-                    assert.ok(
-                        r.aliases.some((a) => a.includes(`dind-compose:index:${type}`) && a.includes(`${p}-tls-${part}`)),
-                        `${r.name} has no alias to its former ${type}: ${JSON.stringify(r.aliases)}`,
-                    );
-                }
+            const tlsParts = g.resources.filter((x) => x.name.startsWith(`${p}-tls-`));
+            assert.deepStrictEqual(tlsParts.map((x) => x.name).sort(), [`${p}-tls-client-cert`, `${p}-tls-client-key`, `${p}-tls-server-cert`, `${p}-tls-server-key`]);
+            for (const r of tlsParts) {
+                assert.ok(r.parent.endsWith(`dind-compose:index:ComposeProject::${p}`), `${r.name} is not directly under ${p}: ${r.parent}`);
+            }
+            for (const usage of ["server", "client"]) {
+                const cert = named(g, `${p}-tls-${usage}-cert`);
+                assert.strictEqual(cert.type, "tls:index/selfSignedCert:SelfSignedCert");
+                assert.strictEqual(cert.inputs.isCaCertificate, false);
+                assert.deepStrictEqual(cert.inputs.allowedUses, ["digital_signature", "key_encipherment", `${usage}_auth`]);
             }
         }
+        assert.strictEqual(ofType(g, ":CertRequest").filter((r) => projects.some((p) => r.name.startsWith(`${p}-`))).length, 0);
     });
 
-    it("gives each daemon a server certificate from its project's CA for its alias, localhost and 127.0.0.1", () => {
+    it("gives each daemon a server certificate for its alias, localhost and 127.0.0.1", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
-            const ca = mockCaCert(`${p}-tls-ca-cert`);
-            assert.strictEqual(upload(daemon, "/certs/server/bundle.pem"), joinTlsBundle(ca, `CERT(${p}-tls-server-cert; signed by ${ca})`, `KEY(${p}-tls-server-key)`));
             // lib/daemon.sh lays the bundle out where dockerd's flags point.
             assert.ok(daemon.inputs.envs.includes("DC_TLS_DIR=/certs/server"));
             assert.ok(daemon.inputs.command.includes("--tlscacert=/certs/server/ca.pem"));
-            const csr = named(g, `${p}-tls-server-csr`);
-            assert.deepStrictEqual(csr.inputs.dnsNames, [p, "localhost"]);
-            assert.deepStrictEqual(csr.inputs.ipAddresses, ["127.0.0.1"]);
+            const cert = named(g, `${p}-tls-server-cert`);
+            assert.deepStrictEqual(cert.inputs.dnsNames, [p, "localhost"]);
+            assert.deepStrictEqual(cert.inputs.ipAddresses, ["127.0.0.1"]);
         }
     });
 
