@@ -14,6 +14,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
 import { DockerRemoval } from "./dockerRemoval";
+import { formerlyUnder } from "./formerComponent";
 
 export interface DataVolumeArgs {
     /** Docker volume name, derived from stack and project. */
@@ -27,28 +28,31 @@ export interface DataVolumeArgs {
     readonly owners?: string[];
 }
 
-export class DataVolume extends pulumi.ComponentResource {
+/**
+ * The volume and its removal, directly under `opts.parent` (a ComposeProject or the Mirror). They were once under
+ * a component of their own, which existing stacks' resources are aliased from: an alias that missed would have
+ * the engine delete the old removal, and with it the data, so test/unit/graph.test.ts checks both aliases.
+ */
+export class DataVolume {
     /** The Docker volume name, to mount: containers mounting it are deleted before the volume is removed. */
     public readonly volumeName: pulumi.Output<string>;
     /** What removes the volume (and its owners): the `deletedWith` of the containers named in `owners`. */
     public readonly removal: pulumi.Resource;
 
-    constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dind-compose:index:DataVolume", name, {}, opts);
-
+    constructor(name: string, args: DataVolumeArgs, opts: { parent: pulumi.Resource }) {
+        const formerly = formerlyUnder(opts.parent, name, "DataVolume");
         const volume = new docker.Volume(
             `${name}-volume`,
             { name: args.volumeName, labels: toLabelList(args.labels) },
-            { parent: this, ignoreChanges: ["name", "labels"], retainOnDelete: true },
+            { ...formerly, ignoreChanges: ["name", "labels"], retainOnDelete: true },
         );
         const removal = new DockerRemoval(
             `${name}-removal`,
             { kind: "volume", objectName: volume.name, ...(args.owners !== undefined ? { containers: args.owners } : {}) },
-            { parent: this },
+            formerly,
         );
         this.removal = removal;
 
         this.volumeName = removal.forUsers(volume.name);
-        this.registerOutputs({ volumeName: this.volumeName });
     }
 }

@@ -22,6 +22,7 @@ import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
+import { formerlyUnder } from "./formerComponent";
 import { tlsBundleUpload } from "./projectTls";
 
 export interface RunnerArgs {
@@ -70,15 +71,18 @@ export interface RunnerArgs {
     readonly deletedWith?: pulumi.Resource;
 }
 
-export class Runner extends pulumi.ComponentResource {
+/**
+ * A project's runner container and its readiness check, directly under its ComposeProject (`opts.parent`; they
+ * were once under a component of their own, which existing stacks' resources are aliased from).
+ */
+export class Runner {
     /** The runner's container name (`docker logs` it for the project's output). */
     public readonly containerName: pulumi.Output<string>;
     /** Known once compose is up (or was already). */
     public readonly ready: pulumi.Output<string>;
 
-    constructor(name: string, args: RunnerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("dind-compose:index:Runner", name, {}, opts);
-
+    constructor(name: string, args: RunnerArgs, opts: { parent: pulumi.Resource }) {
+        const formerly = formerlyUnder(opts.parent, name, "Runner");
         const environment = runnerEnvironment({
             project: args.project,
             dockerHost: `tcp://${args.daemonHost}:${DAEMON_TLS_PORT}`,
@@ -119,7 +123,7 @@ export class Runner extends pulumi.ComponentResource {
             },
             // Created alongside the daemon: the script waits for the daemon, and for the readiness check to say
             // the host's images are in it, before compose starts.
-            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith },
+            { ...formerly, deleteBeforeReplace: true, deletedWith: args.deletedWith },
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
@@ -140,11 +144,10 @@ export class Runner extends pulumi.ComponentResource {
                 progressFile: args.progressFile,
             },
             // Only once the host's images are in the daemon: its first act is to tell the runner so.
-            { parent: this, dependsOn: [args.imagesLoaded] },
+            { ...formerly, dependsOn: [args.imagesLoaded] },
         );
 
         this.containerName = container.name;
         this.ready = readiness.id;
-        this.registerOutputs({ containerName: this.containerName });
     }
 }
