@@ -71,7 +71,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `p${i + 1}`);
 
 /** N compose projects under `dir`: a Dockerfile build, a relative bind mount, port 3000. */
-function generateWorkload(dir: string, n: number): void {
+export function generateWorkload(dir: string, n: number): void {
     for (const name of hosts(n)) {
         const p = path.join(dir, name);
         fs.mkdirSync(path.join(p, "www"), { recursive: true });
@@ -84,7 +84,7 @@ function generateWorkload(dir: string, n: number): void {
     }
 }
 
-async function allAnswer(port: number, names: string[], suffix: string, timeout = 600): Promise<void> {
+export async function allAnswer(port: number, names: string[], suffix: string, timeout = 600): Promise<void> {
     await waitFor(`every project on port ${port}`, timeout, async () => {
         for (const name of names) {
             const res = await get(`${name}${suffix}`, { port, timeoutMs: 2000 });
@@ -101,7 +101,7 @@ async function allAnswer(port: number, names: string[], suffix: string, timeout 
  * daemons get their own tmpfs on /tmp, as ours do, or dind's setup would
  * mount one over the workload (which lives under /tmp).
  */
-function outerCompose(workload: string, n: number, imagesTar: string): string {
+export function outerCompose(workload: string, n: number, imagesTar: string): string {
     const services: string[] = [];
     const volumes: string[] = [];
     const servers: string[] = [];
@@ -117,7 +117,7 @@ function outerCompose(workload: string, n: number, imagesTar: string): string {
         volumes.push(`  dind-${name}:\n`);
         servers.push(`server { listen 80; server_name ${name}.localhost; location / { proxy_pass http://dind-${name}:3000; } }`);
     }
-    const conf = path.join(path.dirname(imagesTar), "nginx.conf");
+    const conf = path.join(workload, "nginx.conf");
     fs.writeFileSync(conf, `resolver 127.0.0.11 valid=1s;\n${servers.join("\n")}\n`);
     services.push(`  nginx:\n    image: ${IMAGES.proxy.tag}\n    ports: ["127.0.0.1:${OUTER_PORT}:80"]\n    volumes: ["${conf}:/etc/nginx/conf.d/default.conf:ro"]\n`);
     return `name: ${OUTER_PROJECT}\nservices:\n${services.join("")}volumes:\n${volumes.join("")}`;
@@ -284,6 +284,23 @@ async function main(): Promise<void> {
 
         let scale: string[] = [];
         if (scaling) {
+            // The reference scales on the same machine too: its 8 / 1 shows what the cores allow.
+            console.log("reference scaling (cold up):");
+            const outer = [1, 8].map((n) => {
+                const w = path.join(root, `outer-workload-${n}`);
+                generateWorkload(w, n);
+                const file = path.join(root, `outer-${n}.compose.yaml`);
+                fs.writeFileSync(file, outerCompose(w, n, imagesTar));
+                return { n, file };
+            });
+            const outerScale: number[] = [];
+            for (const { n, file } of outer) {
+                started = Date.now();
+                must("docker", ["compose", "-f", file, "up", "-d"], { timeoutSeconds: 600, env: composeEnv });
+                await allAnswer(OUTER_PORT, hosts(n), ".localhost");
+                outerScale.push(record(`reference ${n} project${n === 1 ? "" : "s"} cold`, seconds(started)));
+                must("docker", ["compose", "-f", file, "down", "-v"], { timeoutSeconds: 600, env: composeEnv });
+            }
             console.log("dind-compose scaling (cold up):");
             const one = await dindComposeCold(root, 1, "1 project cold");
             extra.push(one);
@@ -292,7 +309,10 @@ async function main(): Promise<void> {
             extra.push(eight);
             await step(eight, "destroy-8", ["destroy", "--yes", "--skip-preview"]);
             const [a, b] = [figures.find((f) => f[0] === "1 project cold")![1], figures.find((f) => f[0] === "8 projects cold")![1]];
-            scale = [ratioLine("8 projects cold / 1 project cold", b / a, 2.5)];
+            scale = [
+                ratioLine("8 projects cold / 1 project cold", b / a, 2.5),
+                `  ${"(reference: 8 projects / 1 project".padEnd(44)} ${(outerScale[1] / outerScale[0]).toFixed(2)})`,
+            ];
         }
 
         console.log("\nratios (goal in brackets):");
@@ -312,7 +332,9 @@ async function main(): Promise<void> {
             formatTimeline(t).forEach((l) => console.log(l));
         }
     } finally {
-        run("docker", ["compose", "-f", outerFile, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300, env: composeEnv });
+        for (const file of [outerFile, path.join(root, "outer-8.compose.yaml")].filter((f) => fs.existsSync(f))) {
+            run("docker", ["compose", "-f", file, "down", "-v", "--remove-orphans"], { timeoutSeconds: 300, env: composeEnv });
+        }
         for (const w of [ws, floor, ...extra]) {
             w?.destroyQuietly();
         }
@@ -325,7 +347,9 @@ function ratioLine(what: string, ratio: number, goal: number): string {
     return `  ${what.padEnd(44)} ${ratio.toFixed(2)}  [<= ${goal}] ${ratio <= goal ? "met" : "NOT MET"}`;
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-});
+if (require.main === module) {
+    main().catch((err) => {
+        console.error(err instanceof Error ? err.message : err);
+        process.exit(1);
+    });
+}
