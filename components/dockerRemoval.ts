@@ -29,6 +29,15 @@
 // volume stays, this removal is not deleted, and the container's own delete
 // stops it gracefully as before.
 //
+// A container's removal (kind "container") is the same teardown for a
+// container that holds nothing worth a graceful stop (the proxy): the
+// container is `deletedWith` it, so a destroy force-removes the container when
+// the removal goes, which can be scheduled in an earlier wave than the
+// container's own delete (Pulumi deletes in waves by dependency height, and the
+// proxy's certificate chain made its container's wave one of its own). It is
+// created before the container and waits for nothing; when only the container
+// is replaced, the container's own delete stops it gracefully.
+//
 // A dynamic resource that runs the host's `docker` CLI against the same
 // engine the Docker provider uses; what it needs is required inside its
 // functions, which Pulumi serialises and runs in another process.
@@ -37,13 +46,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamicResource";
 import { runCommand } from "../lib/runCommand";
 
-export type DockerObjectKind = "network" | "volume";
+export type DockerObjectKind = "network" | "volume" | "container";
 
 export interface DockerRemovalArgs {
     readonly kind: DockerObjectKind;
     /** The network's or volume's name. */
     readonly objectName: pulumi.Input<string>;
-    /** Names of containers to force-remove just before the object: give them `deletedWith` this removal. */
+    /** Names of containers to force-remove just before the object (a network or volume): give them `deletedWith` this removal. */
     readonly containers?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
@@ -77,22 +86,31 @@ async function waitForObject(inputs: Inputs): Promise<void> {
 /** `docker rm -f -v` of the named containers, which go with `inputs`' object; one that is already gone counts as removed. */
 async function forceRemove(inputs: Inputs): Promise<void> {
     const names = inputs.containers ?? [];
-    if (names.length === 0) {
-        return;
-    }
-    try {
-        await runCommand("docker", ["rm", "--force", "--volumes", ...names], 60000);
-    } catch (err: any) {
-        const problems = String(err.message)
-            .split("\n")
-            .filter((line) => line.trim() !== "" && !/no such container/i.test(line));
-        if (problems.length > 0) {
-            throw new Error(`removing container(s) ${names.join(", ")} before Docker ${inputs.kind} ${inputs.objectName} failed: ${err.message}`);
-        }
+    // One `docker rm` each, at once: the CLI removes the containers it is given one after the other.
+    const failures = await Promise.all(
+        names.map((name) =>
+            runCommand("docker", ["rm", "--force", "--volumes", name], 60000).then(
+                () => "",
+                (err: any) =>
+                    String(err.message)
+                        .split("\n")
+                        .filter((line) => line.trim() !== "" && !/no such container/i.test(line))
+                        .join("\n"),
+            ),
+        ),
+    );
+    const problems = failures.filter((f) => f !== "");
+    if (problems.length > 0) {
+        const what = inputs.kind === "container" ? "" : ` before Docker ${inputs.kind} ${inputs.objectName}`;
+        throw new Error(`removing container(s) ${names.join(", ")}${what} failed: ${problems.join("\n")}`);
     }
 }
 
 async function remove(inputs: Inputs): Promise<void> {
+    if (inputs.kind === "container") {
+        await forceRemove({ ...inputs, containers: [inputs.objectName] });
+        return;
+    }
     await forceRemove(inputs);
     const deadline = Date.now() + IN_USE_SECONDS * 1000;
     for (;;) {
@@ -116,8 +134,11 @@ async function remove(inputs: Inputs): Promise<void> {
 export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         // The object itself is created by its docker.Network or docker.Volume resource, which need not have
-        // finished (the network's waits 2 s after creating it): its users need only the object.
-        await waitForObject(inputs);
+        // finished (the network's waits 2 s after creating it): its users need only the object. A container
+        // is created after its removal, which it is deleted with.
+        if (inputs.kind !== "container") {
+            await waitForObject(inputs);
+        }
         return { id: `${inputs.kind}:${inputs.objectName}`, outs: inputs };
     },
     async diff(_id: string, olds: Inputs, news: Inputs): Promise<pulumi.dynamic.DiffResult> {

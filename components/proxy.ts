@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
 import { Certificate, CertificateAuthority } from "./certificateAuthority";
 import { ContainerCheck } from "./containerCheck";
+import { DockerRemoval } from "./dockerRemoval";
 import { PROXY_PATHS, ProxyRoute, renderNginxConfig, renderUnknownHostPage, renderUpstreamDownPage } from "../lib/nginx";
 
 export interface ProxyArgs {
@@ -54,6 +55,16 @@ export class Proxy extends pulumi.ComponentResource {
         );
         this.nginxConfig = renderNginxConfig(args.routes, ports);
 
+        // What takes the container away when the stack is destroyed (it is deletedWith this): force-removed in
+        // the wave that removes the projects' daemons and data, instead of stopped on its own a wave earlier
+        // (components/dockerRemoval.ts). Its name carries the edge network's removal as a dependency: the proxy
+        // is gone before the network is removed.
+        const removal = new DockerRemoval(
+            `${name}-removal`,
+            { kind: "container", objectName: pulumi.output(args.networkName).apply(() => args.containerName) },
+            { parent: this },
+        );
+
         const container = new docker.Container(
             `${name}-container`,
             {
@@ -76,7 +87,8 @@ export class Proxy extends pulumi.ComponentResource {
                     { file: `${PROXY_PATHS.pages}/upstream-down.html`, content: renderUpstreamDownPage(args.stack, args.routes) },
                 ],
                 restart: "unless-stopped",
-                // nginx finishes in-flight requests on SIGQUIT.
+                // nginx finishes in-flight requests on SIGQUIT when the container is replaced (a destroy
+                // force-removes it: see the removal above).
                 stopSignal: "SIGQUIT",
                 // No Docker health check (a `docker exec` every interval, forever): the check below runs once.
                 // Said explicitly, and a change of it replaces the container (the provider's in-place update
@@ -85,7 +97,7 @@ export class Proxy extends pulumi.ComponentResource {
                 healthcheck: { tests: ["NONE"] },
                 destroyGraceSeconds: 5,
             },
-            { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+            { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"], deletedWith: removal },
         );
 
         // `pulumi up` fails when nginx refuses its configuration or the container does not stay up; checked

@@ -2,8 +2,8 @@
 // deletes (components/dockerRemoval.ts), against the real engine: it is
 // created once the object exists, waits while a container still uses it,
 // removes it once that container is gone, and treats an object that is
-// already gone as removed; and that a volume's removal force-removes the
-// containers whose data it is (a daemon) first.
+// already gone as removed; that a volume's removal force-removes the
+// containers whose data it is (a daemon) first; and a container's removal.
 
 import * as assert from "assert";
 import { dockerRemovalProvider } from "../../components/dockerRemoval";
@@ -61,6 +61,20 @@ describe("docker removal against the real engine", function () {
             await dockerRemovalProvider.delete!(`${kind}:x`, { kind, objectName: `${id}-missing-${kind}` });
         });
     }
+
+    it("as a container's removal: is created at once (before its container), force-removes the container, and treats a missing one as removed", async () => {
+        const name = `${id}-user`;
+        const started = Date.now();
+        await dockerRemovalProvider.create!({ kind: "container", objectName: name });
+        assert.ok(Date.now() - started < 1000, `creating waited ${Date.now() - started} ms for a container that comes after it`);
+        // `sleep` as PID 1 ignores SIGTERM: a graceful stop would wait its whole grace period.
+        must("docker", ["run", "-d", "--name", name, "--label", LABEL, IMAGE, "sleep", "600"]);
+        const removing = Date.now();
+        await dockerRemovalProvider.delete!(`container:${name}`, { kind: "container", objectName: name });
+        assert.ok(!exists("container", name), "the container is still there");
+        assert.ok(Date.now() - removing < 5000, `removal took ${Date.now() - removing} ms`);
+        await dockerRemovalProvider.delete!(`container:${name}`, { kind: "container", objectName: name });
+    });
 
     it("force-removes the containers a volume's data belongs to, without their graceful stop, then the volume", async () => {
         const name = `${id}-volume`;

@@ -194,9 +194,15 @@ describe("resource graph: a stack with every default", function () {
             assert.strictEqual(container(g, dev(p).daemon).inputs.destroyGraceSeconds, 30);
         }
         goesWith(stackNames("dev").mirror, "mirror-cache-removal");
-        // The proxy stops gracefully in a wave of its own either way (force-removing it with the network would
-        // put it into the teardown's last wave, before the network's removal: measured slower).
-        assert.strictEqual(container(g, stackNames("dev").proxy).deletedWith, "");
+        // The proxy goes with a removal of its own, which depends on the network's: force-removed in the wave of
+        // the projects' removals, before the network's (with the network's removal itself, it would come in the
+        // teardown's last wave, before the network's removal: measured slower).
+        const proxy = container(g, stackNames("dev").proxy);
+        assert.ok(proxy.deletedWith.endsWith("DockerRemoval::proxy-removal"), `the proxy is deleted with ${proxy.deletedWith}`);
+        const proxyRemoval = named(g, "proxy-removal");
+        assert.deepStrictEqual({ kind: proxyRemoval.inputs.kind, objectName: proxyRemoval.inputs.objectName }, { kind: "container", objectName: stackNames("dev").proxy });
+        assert.ok(dependsOn(proxyRemoval, "edge-removal"), "the network could be removed before the proxy");
+        assert.ok(!dependsOn(proxyRemoval, "proxy-container"), "a removal the container is deleted with cannot depend on it");
         assert.strictEqual(named(g, "edge-removal").inputs.containers, undefined);
     });
 
