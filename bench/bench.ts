@@ -115,7 +115,9 @@ export function outerCompose(workload: string, n: number, imagesTar: string): st
                 `    entrypoint: ["sh", "-c", "until docker info >/dev/null 2>&1; do sleep 0.2; done; docker load -q -i /images.tar && docker compose up -d --build"]\n`,
         );
         volumes.push(`  dind-${name}:\n`);
-        servers.push(`server { listen 80; server_name ${name}.localhost; location / { proxy_pass http://dind-${name}:3000; } }`);
+        // Through a variable, so nginx resolves the name per request (with the resolver below), not once at its
+        // start: a daemon's name may not resolve yet when nginx starts, and nginx then exits.
+        servers.push(`server { listen 80; server_name ${name}.localhost; location / { set $upstream dind-${name}; proxy_pass http://$upstream:3000; } }`);
     }
     const conf = path.join(workload, "nginx.conf");
     fs.writeFileSync(conf, `resolver 127.0.0.11 valid=1s;\n${servers.join("\n")}\n`);
