@@ -50,7 +50,7 @@ export type DockerObjectKind = "network" | "volume" | "container";
 
 export interface DockerRemovalArgs {
     readonly kind: DockerObjectKind;
-    /** The network's or volume's name. */
+    /** The network's, volume's or container's name. */
     readonly objectName: pulumi.Input<string>;
     /** Names of containers to force-remove just before the object (a network or volume): give them `deletedWith` this removal. */
     readonly containers?: pulumi.Input<pulumi.Input<string>[]>;
@@ -155,7 +155,7 @@ export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class DockerRemoval extends DynamicResource {
-    /** The network's or volume's name. */
+    /** The network's, volume's or container's name. */
     public readonly objectName!: pulumi.Output<string>;
 
     constructor(name: string, args: DockerRemovalArgs, opts?: pulumi.CustomResourceOptions) {

@@ -10,7 +10,7 @@
 // daemon's container waited on a chain four registrations deep (CA key, CA
 // certificate, signed certificate, container) where two do. Every resource
 // is a step the engine takes one at a time and a state file it writes; see
-// README "Performance".
+// README "Benchmark".
 
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
