@@ -16,7 +16,6 @@ import * as path from "path";
 import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
 import { scriptWithoutComments } from "../lib/shellScript";
-import { formerlyUnder } from "./formerComponent";
 import { tlsBundleUpload } from "./projectTls";
 
 /** Where the daemon finds its TLS material. */
@@ -85,11 +84,7 @@ export function dockerdFlags(mirrorAddress?: string): string[] {
     return flags;
 }
 
-/**
- * A project's daemon container, directly under its ComposeProject (`opts.parent`; it was once a component of its
- * own, which existing stacks' containers are aliased from).
- */
-export class Daemon {
+export class Daemon extends pulumi.ComponentResource {
     /** The daemon's container name. */
     public readonly containerName: pulumi.Output<string>;
     /** The daemon container's ID (changes when it is replaced). */
@@ -97,7 +92,9 @@ export class Daemon {
     /** `tcp://127.0.0.1:<port>` when the TLS socket is published on the host. */
     public readonly hostDockerHost: pulumi.Output<string | undefined>;
 
-    constructor(name: string, args: DaemonArgs, opts: { parent: pulumi.Resource }) {
+    constructor(name: string, args: DaemonArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:Daemon", name, {}, opts);
+
         const uploads = [tlsBundleUpload(DAEMON_CERT_DIR, args.clientCertPem, args.serverCertPem, args.serverKeyPem)];
         if (args.mirror !== undefined) {
             // dockerd trusts a registry's CA from certs.d/<host:port>/, so the mirror needs no insecure flag.
@@ -142,11 +139,12 @@ export class Daemon {
             },
             // A replacement must never run next to its predecessor on the same /var/lib/docker. The provider
             // "updates" tmpfs mounts in place without changing the container, so a change of them replaces it.
-            { ...formerlyUnder(opts.parent, name, "Daemon"), deleteBeforeReplace: true, deletedWith: args.deletedWith, replaceOnChanges: ["tmpfs"] },
+            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith, replaceOnChanges: ["tmpfs"] },
         );
 
         this.containerName = container.name;
         this.containerId = container.id;
         this.hostDockerHost = pulumi.output(args.dockerPort !== undefined ? `tcp://127.0.0.1:${args.dockerPort}` : undefined);
+        this.registerOutputs({ containerName: this.containerName, hostDockerHost: this.hostDockerHost });
     }
 }

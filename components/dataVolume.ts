@@ -14,7 +14,6 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
 import { DockerRemoval } from "./dockerRemoval";
-import { formerlyUnder } from "./formerComponent";
 
 export interface DataVolumeArgs {
     /** Docker volume name, derived from stack and project. */
@@ -28,31 +27,28 @@ export interface DataVolumeArgs {
     readonly owners?: string[];
 }
 
-/**
- * The volume and its removal, directly under `opts.parent` (a ComposeProject or the Mirror). They were once under
- * a component of their own, which existing stacks' resources are aliased from: an alias that missed would have
- * the engine delete the old removal, and with it the data, so test/unit/graph.test.ts checks both aliases.
- */
-export class DataVolume {
+export class DataVolume extends pulumi.ComponentResource {
     /** The Docker volume name, to mount: containers mounting it are deleted before the volume is removed. */
     public readonly volumeName: pulumi.Output<string>;
     /** What removes the volume (and its owners): the `deletedWith` of the containers named in `owners`. */
     public readonly removal: pulumi.Resource;
 
-    constructor(name: string, args: DataVolumeArgs, opts: { parent: pulumi.Resource }) {
-        const formerly = formerlyUnder(opts.parent, name, "DataVolume");
+    constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:DataVolume", name, {}, opts);
+
         const volume = new docker.Volume(
             `${name}-volume`,
             { name: args.volumeName, labels: toLabelList(args.labels) },
-            { ...formerly, ignoreChanges: ["name", "labels"], retainOnDelete: true },
+            { parent: this, ignoreChanges: ["name", "labels"], retainOnDelete: true },
         );
         const removal = new DockerRemoval(
             `${name}-removal`,
             { kind: "volume", objectName: volume.name, ...(args.owners !== undefined ? { containers: args.owners } : {}) },
-            formerly,
+            { parent: this },
         );
         this.removal = removal;
 
         this.volumeName = removal.forUsers(volume.name);
+        this.registerOutputs({ volumeName: this.volumeName });
     }
 }

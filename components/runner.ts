@@ -22,7 +22,6 @@ import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
 import { stackCaOverride } from "../lib/stackCa";
-import { formerlyUnder } from "./formerComponent";
 import { tlsBundleUpload } from "./projectTls";
 
 export interface RunnerArgs {
@@ -71,18 +70,15 @@ export interface RunnerArgs {
     readonly deletedWith?: pulumi.Resource;
 }
 
-/**
- * A project's runner container and its readiness check, directly under its ComposeProject (`opts.parent`; they
- * were once under a component of their own, which existing stacks' resources are aliased from).
- */
-export class Runner {
+export class Runner extends pulumi.ComponentResource {
     /** The runner's container name (`docker logs` it for the project's output). */
     public readonly containerName: pulumi.Output<string>;
     /** Known once compose is up (or was already). */
     public readonly ready: pulumi.Output<string>;
 
-    constructor(name: string, args: RunnerArgs, opts: { parent: pulumi.Resource }) {
-        const formerly = formerlyUnder(opts.parent, name, "Runner");
+    constructor(name: string, args: RunnerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:Runner", name, {}, opts);
+
         const environment = runnerEnvironment({
             project: args.project,
             dockerHost: `tcp://${args.daemonHost}:${DAEMON_TLS_PORT}`,
@@ -123,7 +119,7 @@ export class Runner {
             },
             // Created alongside the daemon: the script waits for the daemon, and for the readiness check to say
             // the host's images are in it, before compose starts.
-            { ...formerly, deleteBeforeReplace: true, deletedWith: args.deletedWith },
+            { parent: this, deleteBeforeReplace: true, deletedWith: args.deletedWith },
         );
 
         // `pulumi up` succeeds only once compose is up; a failing compose fails it, naming the project.
@@ -144,10 +140,11 @@ export class Runner {
                 progressFile: args.progressFile,
             },
             // Only once the host's images are in the daemon: its first act is to tell the runner so.
-            { ...formerly, dependsOn: [args.imagesLoaded] },
+            { parent: this, dependsOn: [args.imagesLoaded] },
         );
 
         this.containerName = container.name;
         this.ready = readiness.id;
+        this.registerOutputs({ containerName: this.containerName });
     }
 }

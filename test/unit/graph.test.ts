@@ -81,43 +81,6 @@ describe("resource graph: a stack with every default", function () {
         assert.strictEqual(ofType(g, ":CertRequest").filter((r) => projects.some((p) => r.name.startsWith(`${p}-`))).length, 0);
     });
 
-    it("keeps each daemon's and runner's resources directly under its ComposeProject, aliased to the components they were under", () => {
-        for (const p of projects) {
-            const former: Record<string, [string, string]> = {
-                [`${p}-daemon-container`]: ["Daemon", `${p}-daemon`],
-                [`${p}-runner-container`]: ["Runner", `${p}-runner`],
-                [`${p}-runner-ready`]: ["Runner", `${p}-runner`],
-            };
-            for (const [name, [type, component]] of Object.entries(former)) {
-                const r = named(g, name);
-                assert.ok(r.parent.endsWith(`dind-compose:index:ComposeProject::${p}`), `${name} is not directly under ${p}: ${r.parent}`);
-                // The engine finds the old URN from the alias's parent: the component, under the same ComposeProject.
-                const formerParent = `urn:pulumi:stack::dind-compose::dind-compose:index:ComposeProject$dind-compose:index:${type}::${component}`;
-                assert.ok(
-                    r.aliases.some((a) => JSON.parse(a).parenturn === formerParent),
-                    `${name} has no alias to its former ${type} ${component}: ${JSON.stringify(r.aliases)}`,
-                );
-            }
-        }
-        assert.deepStrictEqual(ofType(g, "dind-compose:index:Daemon").concat(ofType(g, "dind-compose:index:Runner")), []);
-    });
-
-    it("keeps each data volume and its removal under their owner, aliased to the DataVolume component they were under (a missed alias would remove the data)", () => {
-        const owners = [...projects.map((p) => ({ type: "ComposeProject", owner: p, name: `${p}-data` })), { type: "Mirror", owner: "mirror", name: "mirror-cache" }];
-        for (const { type, owner, name } of owners) {
-            const formerParent = `urn:pulumi:stack::dind-compose::dind-compose:index:${type}$dind-compose:index:DataVolume::${name}`;
-            for (const part of ["volume", "removal"]) {
-                const r = named(g, `${name}-${part}`);
-                assert.ok(r.parent.endsWith(`dind-compose:index:${type}::${owner}`), `${name}-${part} is not directly under ${owner}: ${r.parent}`);
-                assert.ok(
-                    r.aliases.some((a) => JSON.parse(a).parenturn === formerParent),
-                    `${name}-${part} has no alias to ${formerParent}: ${JSON.stringify(r.aliases)}`,
-                );
-            }
-        }
-        assert.deepStrictEqual(ofType(g, "dind-compose:index:DataVolume"), []);
-    });
-
     it("gives each daemon a server certificate for its alias, localhost and 127.0.0.1", () => {
         for (const p of projects) {
             const daemon = container(g, dev(p).daemon);
