@@ -9,7 +9,7 @@ import { Daemon, RegistryMirrorRef } from "./daemon";
 import { DataVolume } from "./dataVolume";
 import { followProgress, progressFile } from "./followProgress";
 import { ImagePreload } from "./imagePreload";
-import { createProjectTls } from "./projectTls";
+import { ProjectTls } from "./projectTls";
 import { Runner } from "./runner";
 
 export interface ComposeProjectArgs {
@@ -55,7 +55,7 @@ export class ComposeProject extends pulumi.ComponentResource {
         // What the daemon wait, the image loading and compose are doing shows on this component's row.
         const progress = progressFile(stack, project);
 
-        const tls = createProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
+        const tls = new ProjectTls(`${name}-tls`, { stack, project, daemonDnsNames: [names.alias] }, { parent: this });
         // The volume's removal takes the daemon and the runner with it: stopping them gracefully protects
         // nothing when the project's data is removed next (a destroy, or the project leaving the stack). A
         // daemon or runner replaced on its own, whose volume stays, still stops gracefully.

@@ -25,27 +25,34 @@ export interface ProjectTlsArgs {
     readonly daemonDnsNames: string[];
 }
 
-export interface ProjectTls {
+export class ProjectTls extends pulumi.ComponentResource {
     /** The daemon's certificate and key (secret): what the runner, and a developer's CLI, trust as their CA. */
-    readonly server: KeyPair;
+    public readonly server: KeyPair;
     /** The runner's certificate and key (secret); also what a developer's CLI presents. */
-    readonly client: KeyPair;
-}
+    public readonly client: KeyPair;
 
-/** `<name>-server-key/-cert` and `<name>-client-key/-cert`, created with `opts` (their parent). */
-export function createProjectTls(name: string, args: ProjectTlsArgs, opts: pulumi.CustomResourceOptions): ProjectTls {
-    const server = createPinnedCertificate(
-        `${name}-server`,
-        {
-            usage: "server",
-            commonName: args.daemonDnsNames[0],
-            dnsNames: [...args.daemonDnsNames, "localhost"],
-            ipAddresses: ["127.0.0.1"],
-        },
-        opts,
-    );
-    const client = createPinnedCertificate(`${name}-client`, { usage: "client", commonName: `dind-compose ${args.stack} ${args.project} runner` }, opts);
-    return { server, client };
+    constructor(name: string, args: ProjectTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dind-compose:index:ProjectTls", name, {}, opts);
+
+        // `<name>-server-key/-cert` and `<name>-client-key/-cert`. The keys keep the names (and URNs) they had
+        // when a CA signed the certificates, so existing stacks keep their keys; the certificates are new.
+        this.server = createPinnedCertificate(
+            `${name}-server`,
+            {
+                usage: "server",
+                commonName: args.daemonDnsNames[0],
+                dnsNames: [...args.daemonDnsNames, "localhost"],
+                ipAddresses: ["127.0.0.1"],
+            },
+            { parent: this },
+        );
+        this.client = createPinnedCertificate(
+            `${name}-client`,
+            { usage: "client", commonName: `dind-compose ${args.stack} ${args.project} runner` },
+            { parent: this },
+        );
+        this.registerOutputs({ serverCertPem: this.server.certPem, clientCertPem: this.client.certPem });
+    }
 }
 
 /** The one file a container's TLS material is uploaded as (one upload instead of three). */

@@ -64,12 +64,12 @@ describe("resource graph: a stack with every default", function () {
         }
     });
 
-    it("makes each project's certificates self-signed leaves, not CAs, directly under its ComposeProject: two keys, two certificates", () => {
+    it("makes each project's certificates self-signed leaves, not CAs, under its ProjectTls: two keys, two certificates", () => {
         for (const p of projects) {
             const tlsParts = g.resources.filter((x) => x.name.startsWith(`${p}-tls-`));
             assert.deepStrictEqual(tlsParts.map((x) => x.name).sort(), [`${p}-tls-client-cert`, `${p}-tls-client-key`, `${p}-tls-server-cert`, `${p}-tls-server-key`]);
             for (const r of tlsParts) {
-                assert.ok(r.parent.endsWith(`dind-compose:index:ComposeProject::${p}`), `${r.name} is not directly under ${p}: ${r.parent}`);
+                assert.ok(r.parent.endsWith(`dind-compose:index:ProjectTls::${p}-tls`), `${r.name} is not under ${p}-tls: ${r.parent}`);
             }
             for (const usage of ["server", "client"]) {
                 const cert = named(g, `${p}-tls-${usage}-cert`);
