@@ -94,6 +94,15 @@ export interface CertificateArgs {
     readonly ipAddresses?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** What every leaf certificate gets, signed or pinned: the policy's validity and renewal, and its one use. */
+function leafTerms(usage: CertificateArgs["usage"]) {
+    return {
+        validityPeriodHours: TLS_POLICY.leafValidityHours,
+        earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
+        allowedUses: ["digital_signature", "key_encipherment", usage === "server" ? "server_auth" : "client_auth"],
+    };
+}
+
 /**
  * A private key and a certificate for it signed by `args.ca`: `<name>-key`, `<name>-csr` and `<name>-cert`,
  * created with `opts` (their parent, and aliases).
@@ -116,25 +125,15 @@ export function createCertificate(name: string, args: CertificateArgs, opts: pul
             certRequestPem: request.certRequestPem,
             caPrivateKeyPem: args.ca.privateKeyPem,
             caCertPem: args.ca.certPem,
-            validityPeriodHours: TLS_POLICY.leafValidityHours,
-            earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
-            allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+            ...leafTerms(args.usage),
         },
         opts,
     );
     return { certPem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
 }
 
-export interface PinnedCertificateArgs {
-    /** Subject common name. */
-    readonly commonName: string;
-    /** `server` certificates authenticate a listener, `client` ones a caller. */
-    readonly usage: "server" | "client";
-    /** DNS names the certificate is valid for (server certificates). */
-    readonly dnsNames?: string[];
-    /** IP addresses the certificate is valid for (server certificates). */
-    readonly ipAddresses?: string[];
-}
+/** A pinned certificate is described as a signed one is, without the CA. */
+export type PinnedCertificateArgs = Omit<CertificateArgs, "ca">;
 
 /**
  * A private key and a self-signed leaf certificate for it, `<name>-key` and `<name>-cert`, created with `opts`:
@@ -151,9 +150,7 @@ export function createPinnedCertificate(name: string, args: PinnedCertificateArg
             dnsNames: args.dnsNames,
             ipAddresses: args.ipAddresses,
             isCaCertificate: false,
-            validityPeriodHours: TLS_POLICY.leafValidityHours,
-            earlyRenewalHours: TLS_POLICY.leafEarlyRenewalHours,
-            allowedUses: ["digital_signature", "key_encipherment", args.usage === "server" ? "server_auth" : "client_auth"],
+            ...leafTerms(args.usage),
         },
         opts,
     );
