@@ -81,10 +81,9 @@ interface Inputs {
     progressFile?: string;
 }
 
-// Pulumi serialises these functions into the state and runs them in a
-// separate process: modules are required inside them, and what they capture
-// from this program (parseRunnerStatus, a pure function) is serialised with
-// them. test/unit/runnerScript.test.ts runs the serialised provider against the real runner script.
+// Pulumi runs these functions in a separate process, which loads them from
+// this module (components/dynamicResource.ts). test/unit/runnerScript.test.ts
+// runs the provider, loaded the same way, against the real runner script.
 /**
  * Follows the runner until an attempt's result that no check has reported yet; with `modelChanged`, first
  * tells the runner its compose model changed and waits for an attempt that starts after that.
@@ -266,6 +265,6 @@ export const composeReadinessProvider: pulumi.dynamic.ResourceProvider = {
 
 export class ComposeReadiness extends DynamicResource {
     constructor(name: string, args: ComposeReadinessArgs, opts?: pulumi.CustomResourceOptions) {
-        super(composeReadinessProvider, "ComposeReadiness", name, { ...args }, opts);
+        super({ file: __filename, exported: "composeReadinessProvider" }, "ComposeReadiness", name, { ...args }, opts);
     }
 }

@@ -11,8 +11,8 @@
 // when the container is replaced (a new ID).
 //
 // A dynamic resource that runs the host's `docker` CLI against the same
-// engine the Docker provider uses; what it needs is required inside its
-// functions, which Pulumi serialises and runs in another process.
+// engine the Docker provider uses. Pulumi runs its provider in another process,
+// which loads it from this module (components/dynamicResource.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamicResource";
@@ -61,7 +61,7 @@ async function check(inputs: Inputs): Promise<void> {
     }
 }
 
-/** Exported for the tests that serialise it as Pulumi does and run it against the engine. */
+/** Exported for the dynamic-provider host (through its stub) and for the tests that run it against the engine. */
 export const containerCheckProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         await check(inputs);
@@ -83,6 +83,6 @@ export const containerCheckProvider: pulumi.dynamic.ResourceProvider = {
 
 export class ContainerCheck extends DynamicResource {
     constructor(name: string, args: ContainerCheckArgs, opts?: pulumi.CustomResourceOptions) {
-        super(containerCheckProvider, "ContainerCheck", name, { ...args }, opts);
+        super({ file: __filename, exported: "containerCheckProvider" }, "ContainerCheck", name, { ...args }, opts);
     }
 }

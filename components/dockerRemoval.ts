@@ -39,8 +39,8 @@
 // is replaced, the container's own delete stops it gracefully.
 //
 // A dynamic resource that runs the host's `docker` CLI against the same
-// engine the Docker provider uses; what it needs is required inside its
-// functions, which Pulumi serialises and runs in another process.
+// engine the Docker provider uses. Pulumi runs its provider in another process,
+// which loads it from this module (components/dynamicResource.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamicResource";
@@ -130,7 +130,7 @@ async function remove(inputs: Inputs): Promise<void> {
     }
 }
 
-/** Exported for the tests that serialise it as Pulumi does and run it against the engine. */
+/** Exported for the dynamic-provider host (through its stub) and for the tests that run it against the engine. */
 export const dockerRemovalProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         // The object itself is created by its docker.Network or docker.Volume resource, which need not have
@@ -159,7 +159,7 @@ export class DockerRemoval extends DynamicResource {
     public readonly objectName!: pulumi.Output<string>;
 
     constructor(name: string, args: DockerRemovalArgs, opts?: pulumi.CustomResourceOptions) {
-        super(dockerRemovalProvider, "DockerRemoval", name, { ...args }, opts);
+        super({ file: __filename, exported: "dockerRemovalProvider" }, "DockerRemoval", name, { ...args }, opts);
     }
 
     /**

@@ -1,29 +1,27 @@
 // The base of this program's dynamic resources (image preload, compose
 // readiness, Docker removals, container checks): a Pulumi dynamic resource
-// whose provider is serialised once per version of this program's source, not
-// on every `pulumi up`.
+// whose provider is loaded from this checkout by reference, not serialised
+// into the state.
 //
-// Pulumi's dynamic.Resource serialises its provider's code into the resource's
-// `__provider` input each time the program runs, and serialising parses the
-// code with TypeScript: loading TypeScript and parsing cost the program about
-// 0.5 s of CPU in every run, most of it before the first container could
-// register. The text only changes when the code does, so it is kept in
-// node_modules/.cache under a key made of the provider's name, its compiled
-// code, the content of every file it can capture anything from (index.ts,
-// components/, lib/), and the versions of Node and @pulumi/pulumi; a run with
-// that key reads the text instead of producing it. The resource is the one
-// dynamic.Resource would register: the same type
-// (`pulumi-nodejs:dynamic/dind-compose:<Type>`) and the same `__provider` text
-// (test/unit/dynamicResource.test.ts compares them), so existing stacks see no
-// change.
+// Pulumi's dynamic.Resource serialises its provider's code (with everything it
+// captures) into the resource's `__provider` input, and the dynamic-provider
+// host returns it among the outputs: 5-19 KB of code stored twice for every
+// resource. The state is rewritten whole at the start and at the end of every
+// step, so that text was about 40 % of what an 8-project stack's checkpoints
+// wrote, and serialising cost every run a TypeScript parse. Instead
+// `__provider` holds a stub of a few lines naming the module and the export
+// that define the provider (the way Python's dynamic providers pickle a
+// module's function by reference): the host, which the engine starts in the
+// program's directory, finds the checkout from there and loads the provider
+// with the program's own TypeScript loader (lib/compiledTs.js).
 //
-// What makes the key sufficient: a provider captures only functions and
-// constants of those files, never a value of the environment it runs in
-// (HOME, the working directory...); the same test serialises each provider in
-// two different environments and requires the same text.
+// What this means: a resource is created, updated and deleted by the code of
+// the checkout as it is now (a fix applies to existing resources too), and
+// each provider must handle the state its earlier versions wrote, as it
+// already had to (Pulumi's host hands a changed `__provider` to the new code
+// without replacing anything: its diff ignores the key). The stub of a type
+// never changes, so editing a provider changes nothing in the state.
 
-import * as crypto from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -42,92 +40,55 @@ export function startProviderHostEarly(): void {
 }
 
 const root = path.resolve(__dirname, "..");
-/** Where serialised providers are kept. */
-export const PROVIDER_CACHE_DIR = path.join(root, "node_modules", ".cache", "dind-compose-providers");
 /** The module part of every dynamic resource type of this program. */
 const MODULE = "dind-compose";
 
-/** Files under these (and index.ts) are what a provider's code and captured values come from. */
-const SOURCE_DIRS = ["components", "lib"];
-
-function listFiles(dir: string): string[] {
-    return fs
-        .readdirSync(dir, { withFileTypes: true })
-        .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]))
-        .sort();
+/** Where a provider is defined: a module of this checkout and the name it exports the provider under. */
+export interface ProviderSource {
+    /** The module's file, e.g. `__filename` of the component defining the provider. */
+    readonly file: string;
+    /** The export holding the `pulumi.dynamic.ResourceProvider`. */
+    readonly exported: string;
 }
-
-let sourceDigest: string | undefined;
-/** Digest of every file a provider can capture anything from, and of the versions that shape the serialised text. */
-export function providerSourceDigest(): string {
-    if (sourceDigest === undefined) {
-        const hash = crypto.createHash("sha256");
-        const pulumiVersion = JSON.parse(fs.readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")).version;
-        hash.update(`node ${process.version}\0@pulumi/pulumi ${pulumiVersion}\0`);
-        for (const file of [path.join(root, "index.ts"), ...SOURCE_DIRS.flatMap((d) => listFiles(path.join(root, d)))]) {
-            hash.update(`${path.relative(root, file)}\0`).update(fs.readFileSync(file)).update("\0");
-        }
-        sourceDigest = hash.digest("hex");
-    }
-    return sourceDigest;
-}
-
-/** The provider's serialised text as Pulumi's dynamic.Resource produces it. */
-export async function serializeProvider(provider: pulumi.dynamic.ResourceProvider): Promise<string> {
-    return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
-}
-
-const inProcess = new Map<string, Promise<string>>();
-
-/** How many serialised texts of one provider the cache keeps (the newest): one per source and compiler in use. */
-const KEEP_PER_TYPE = 8;
 
 /**
- * The serialised text of `provider` (named `type`), from the cache when this source has been serialised before.
- * The key also covers the provider's own compiled code, which tells which compiler produced the modules it
- * captures from: the program's (lib/compiledTs.js) and the tests' (tsx) emit different JavaScript.
+ * The `__provider` text for a provider defined at `source`: a module whose `handler()` returns that provider,
+ * loaded from the checkout holding the host's working directory (or a directory above it). The module's path
+ * is relative to the checkout, so copies of the program (the tests' and the bench's) load their own.
  */
-export function cachedProviderText(type: string, provider: pulumi.dynamic.ResourceProvider): Promise<string> {
-    let text = inProcess.get(type);
-    if (text === undefined) {
-        const compiled = crypto.createHash("sha256");
-        for (const [method, fn] of Object.entries(provider)) {
-            compiled.update(`${method}\0${String(fn)}\0`);
+export function providerStub(source: ProviderSource): string {
+    const module = path.relative(root, source.file).split(path.sep).join("/");
+    if (module.startsWith("..") || path.isAbsolute(module)) {
+        throw new Error(`a dynamic provider must be defined in this checkout (${root}), not in ${source.file}`);
+    }
+    return `"use strict";
+exports.handler = function () {
+    const fs = require("fs");
+    const path = require("path");
+    const module = ${JSON.stringify(module)};
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, module)) && fs.existsSync(path.join(dir, "lib", "compiledTs.js"))) {
+            require(path.join(dir, "lib", "compiledTs.js"));
+            const provider = require(path.join(dir, module))[${JSON.stringify(source.exported)}];
+            if (provider === undefined) {
+                throw new Error(module + " in " + dir + " exports no ${source.exported}: is this the dind-compose checkout the stack was made from?");
+            }
+            return provider;
         }
-        const key = crypto.createHash("sha256").update(providerSourceDigest()).update(compiled.digest("hex")).digest("hex");
-        const file = path.join(PROVIDER_CACHE_DIR, `${type}-${key}.js`);
-        text = fs.promises.readFile(file, "utf8").catch(async () => {
-            const serialized = await serializeProvider(provider);
-            // Written whole under a temporary name, then renamed: two programs at once never read half a file.
-            await fs.promises.mkdir(PROVIDER_CACHE_DIR, { recursive: true });
-            const temporary = `${file}.${process.pid}.tmp`;
-            await fs.promises.writeFile(temporary, serialized);
-            await fs.promises.rename(temporary, file);
-            await pruneCache(type);
-            return serialized;
-        });
-        inProcess.set(type, text);
+        if (dir === path.dirname(dir)) {
+            throw new Error("dind-compose: no checkout with " + module + " in " + process.cwd() + " or above it; run pulumi from the dind-compose checkout");
+        }
     }
-    return text;
+};
+`;
 }
 
-/** Keeps the newest KEEP_PER_TYPE texts of a provider: older sources are seldom run again. */
-async function pruneCache(type: string): Promise<void> {
-    const entries = (await fs.promises.readdir(PROVIDER_CACHE_DIR)).filter((f) => f.startsWith(`${type}-`) && f.endsWith(".js"));
-    const dated = await Promise.all(
-        entries.map(async (f) => ({ f, mtime: await fs.promises.stat(path.join(PROVIDER_CACHE_DIR, f)).then((st) => st.mtimeMs, () => 0) })),
-    );
-    for (const { f } of dated.sort((a, b) => b.mtime - a.mtime).slice(KEEP_PER_TYPE)) {
-        await fs.promises.rm(path.join(PROVIDER_CACHE_DIR, f), { force: true });
-    }
-}
-
-/** A dynamic resource of type `pulumi-nodejs:dynamic/dind-compose:<type>`, its provider serialised once per source. */
+/** A dynamic resource of type `pulumi-nodejs:dynamic/dind-compose:<type>`, its provider loaded from `source` by reference. */
 export abstract class DynamicResource extends pulumi.CustomResource {
-    protected constructor(provider: pulumi.dynamic.ResourceProvider, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    protected constructor(source: ProviderSource, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
         if ("__provider" in props) {
             throw new Error("A dynamic resource must not define the __provider key");
         }
-        super(`pulumi-nodejs:dynamic/${MODULE}:${type}`, name, { ...props, __provider: pulumi.output(cachedProviderText(type, provider)) }, opts);
+        super(`pulumi-nodejs:dynamic/${MODULE}:${type}`, name, { ...props, __provider: providerStub(source) }, opts);
     }
 }

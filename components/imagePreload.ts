@@ -12,8 +12,8 @@
 // rebuilt host image shows in `pulumi preview` as an update of this resource.
 //
 // A dynamic resource: it runs the host's `docker` CLI against the same engine
-// the Docker provider uses. Everything the provider needs is required inside
-// its functions, which Pulumi serialises and runs in another process.
+// the Docker provider uses. Pulumi runs its provider in another process,
+// which loads it from this module (components/dynamicResource.ts).
 
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamicResource";
@@ -139,7 +139,7 @@ async function preload(inputs: Inputs): Promise<void> {
     }
 }
 
-/** Exported for the test that serialises it as Pulumi does. */
+/** Exported for the dynamic-provider host (through its stub) and for the tests. */
 export const imagePreloadProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
         await preload(inputs);
@@ -160,6 +160,6 @@ export const imagePreloadProvider: pulumi.dynamic.ResourceProvider = {
 
 export class ImagePreload extends DynamicResource {
     constructor(name: string, args: ImagePreloadArgs, opts?: pulumi.CustomResourceOptions) {
-        super(imagePreloadProvider, "ImagePreload", name, { ...args }, opts);
+        super({ file: __filename, exported: "imagePreloadProvider" }, "ImagePreload", name, { ...args }, opts);
     }
 }

@@ -6,8 +6,8 @@
 // Automation API (`pulumi.automation`); `runtime.computeCodePaths`, which
 // packages a function's node_modules for serverless functions and pulls in
 // npm's own libraries (arborist, pacote, sigstore...); and TypeScript's
-// parser, which only serialising a function needs (the dynamic-provider host
-// never does). Together they are about 0.3 s of CPU in every process that
+// parser, which only serialising a function needs (neither does: the dynamic
+// providers are loaded by reference, components/dynamicResource.ts). Together they are about 0.3 s of CPU in every process that
 // loads @pulumi/pulumi, and the engine waits for the dynamic-provider host to
 // start before it goes on. The program also loads OpenTelemetry's SDK, its
 // exporter and its gRPC instrumentation at start (cmd/run/tracing.js, about
@@ -115,7 +115,7 @@ if (pulumiRoot !== undefined) {
     // index.js keeps the namespace object (`pulumi.automation`).
     defer(path.join(dir, "automation", "index.js"), (load) => lazyNamespace(load, true));
 
-    // TypeScript's parser, for serialising functions (a dynamic provider, in the program): used at call time only.
+    // TypeScript's parser, for serialising functions (nothing here serialises one): used at call time only.
     defer(path.join(dir, "typescript-shim.js"), (load) => lazyNamespace(load, false));
 
     // What cmd/run/tracing.js takes from OpenTelemetry at load time, for `pulumi --tracing` only.

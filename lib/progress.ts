@@ -11,14 +11,13 @@
 // A provider cannot log against its own resource anyway: the program only
 // learns that resource's URN once the provider has finished.
 //
-// This module is the providers' side and is serialised into them with
-// everything it holds, so it imports nothing; the program's side (where the
-// file is, following it) is components/followProgress.ts.
+// This module is the providers' side and imports nothing (the providers load
+// it in the dynamic-provider host); the program's side (where the file is,
+// following it) is components/followProgress.ts.
 
 /**
  * Replaces the phase in `file` (a provider's side). Progress is a courtesy:
- * a failure to write it never fails the step. Self-contained, because Pulumi
- * serialises it into the providers that call it.
+ * a failure to write it never fails the step.
  */
 export function writeProgress(file: string | undefined, phase: string): void {
     if (!file) {

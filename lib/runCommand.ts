@@ -3,8 +3,8 @@
 // failure an error saying what the command itself said on stderr; and a
 // container's last output, quoted in their error messages.
 //
-// Pulumi serialises this module into those providers with everything it
-// holds, so it imports nothing: Node's modules are required inside.
+// It imports nothing: the dynamic-provider host loads it with the providers,
+// and Node's own modules are all it needs.
 
 /** Runs `file args…` for at most `timeoutMs`; its stdout, or an error carrying its stderr (or why it did not run). */
 export function runCommand(file: string, args: string[], timeoutMs: number): Promise<string> {

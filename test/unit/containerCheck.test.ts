@@ -1,14 +1,7 @@
 import * as assert from "assert";
 import { containerCheckProvider } from "../../components/containerCheck";
-import { serializedProvider } from "../support/providerText";
 
 describe("container check provider", () => {
-    it("serialises the way Pulumi ships a dynamic provider, needing only Node's own modules", async () => {
-        const serialized = await serializedProvider(containerCheckProvider);
-        assert.match(serialized.text, /"exec"/);
-        assert.deepStrictEqual(serialized.requires, ["child_process"]);
-    });
-
     it("checks a new container again, and only words change in place", async () => {
         const base = { containerId: "c1", containerName: "proxy", what: "the stack's proxy", command: ["nginx", "-t", "-q"], timeoutSeconds: 60 };
         assert.strictEqual((await containerCheckProvider.diff!("id", base, { ...base })).changes, false);

@@ -6,7 +6,7 @@ import * as path from "path";
 import { composeReadinessProvider } from "../../components/composeReadiness";
 import { containerCheckProvider } from "../../components/containerCheck";
 import { dockerRemovalProvider } from "../../components/dockerRemoval";
-import { PROVIDER_CACHE_DIR, cachedProviderText, serializeProvider } from "../../components/dynamicResource";
+import { providerStub } from "../../components/dynamicResource";
 import { imagePreloadProvider } from "../../components/imagePreload";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -17,58 +17,56 @@ const providers = {
     ImagePreload: { provider: imagePreloadProvider, module: "imagePreload", exported: "imagePreloadProvider" },
 };
 
-describe("dynamic resources (their providers serialised once per source)", function () {
+describe("dynamic resources (their providers loaded by reference)", function () {
     this.timeout(120000);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "dc-provider-stub-"));
+    after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-    /** The provider's serialised text from a fresh node whose HOME and working directory are `dir`. */
-    const serializedIn = (dir: string, module: string, exported: string) => {
+    /**
+     * Runs `stub` as Pulumi's dynamic-provider host does (a module whose handler() returns the provider), in a
+     * fresh node with no TypeScript loader, in `cwd`: the provider's method names, or the error it threw.
+     */
+    const hostLoads = (stub: string, cwd: string): { methods?: string[]; error?: string } => {
+        const file = path.join(scratch, `stub-${Math.random().toString(36).slice(2)}.js`);
+        fs.writeFileSync(file, stub);
         const script = `
-            require("tsx/cjs");
-            const { serializeProvider } = require(${JSON.stringify(path.join(repoRoot, "components", "dynamicResource.ts"))});
-            const provider = require(${JSON.stringify(path.join(repoRoot, "components", `${module}.ts`))}).${exported};
-            serializeProvider(provider).then((text) => process.stdout.write(text));`;
-        return execFileSync("node", ["-e", script], {
-            cwd: dir,
-            encoding: "utf8",
-            timeout: 60000,
-            env: { PATH: process.env.PATH, HOME: dir, DIND_COMPOSE_HOME: path.join(dir, "dc"), NODE_PATH: path.join(repoRoot, "node_modules") },
-        });
+            try {
+                const provider = require(${JSON.stringify(file)}).handler();
+                console.log(JSON.stringify({ methods: Object.keys(provider).filter((k) => typeof provider[k] === "function").sort() }));
+            } catch (err) {
+                console.log(JSON.stringify({ error: err.message }));
+            }`;
+        return JSON.parse(execFileSync("node", ["-e", script], { cwd, encoding: "utf8", timeout: 60000, env: { PATH: process.env.PATH } }));
     };
 
     for (const [type, { provider, module, exported }] of Object.entries(providers)) {
-        it(`${type}: the cached text is the one Pulumi's dynamic.Resource serialises`, async () => {
-            const cached = await cachedProviderText(type, provider);
-            assert.strictEqual(cached, await serializeProvider(provider));
-            assert.ok(fs.readdirSync(PROVIDER_CACHE_DIR).some((f) => f.startsWith(`${type}-`)));
+        const stub = () => providerStub({ file: path.join(repoRoot, "components", `${module}.ts`), exported });
+
+        it(`${type}: the host, started in the program's directory or below it, loads the provider this module exports`, () => {
+            const methods = Object.keys(provider).sort();
+            assert.deepStrictEqual(hostLoads(stub(), repoRoot), { methods });
+            assert.deepStrictEqual(hostLoads(stub(), path.join(repoRoot, "test", "unit")), { methods });
         });
 
-        it(`${type}: its text captures nothing of the environment (another HOME and working directory give the same)`, () => {
-            const [one, two] = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), "dc-provider-env-")));
-            try {
-                const text = serializedIn(one, module, exported);
-                assert.match(text, /exports\.handler/);
-                assert.strictEqual(serializedIn(two, module, exported), text);
-            } finally {
-                [one, two].forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
-            }
+        it(`${type}: the state holds a reference of a few lines, not the provider's code`, () => {
+            assert.ok(stub().length < 1500, `stub of ${stub().length} characters`);
+            assert.doesNotMatch(stub(), /runCommand|execFile|create|delete/);
+            assert.match(stub(), new RegExp(`"components/${module}\\.ts"`));
         });
     }
 
-    it("keys the cache by the content of the program's files, so an edit is serialised anew", () => {
-        const digest = (extra: string) =>
-            execFileSync("node", ["-e", `require("tsx/cjs"); ${extra}; process.stdout.write(require(${JSON.stringify(path.join(repoRoot, "components", "dynamicResource.ts"))}).providerSourceDigest())`], {
-                cwd: repoRoot,
-                encoding: "utf8",
-                timeout: 60000,
-            });
-        const file = path.join(repoRoot, "lib", `.digest-test-${process.pid}.ts`);
-        const before = digest("");
-        try {
-            fs.writeFileSync(file, "export {};\n");
-            assert.notStrictEqual(digest(""), before);
-        } finally {
-            fs.rmSync(file, { force: true });
-        }
-        assert.strictEqual(digest(""), before);
+    it("says where it looked when the host runs outside a dind-compose checkout", () => {
+        const stub = providerStub({ file: path.join(repoRoot, "components", "imagePreload.ts"), exported: "imagePreloadProvider" });
+        const { error } = hostLoads(stub, scratch);
+        assert.match(error ?? "", /no checkout with components\/imagePreload\.ts in .*dc-provider-stub-.* or above it; run pulumi from the dind-compose checkout/);
+    });
+
+    it("names the export a checkout lacks (a stack made by another version of the program)", () => {
+        const stub = providerStub({ file: path.join(repoRoot, "components", "imagePreload.ts"), exported: "noSuchProvider" });
+        assert.match(hostLoads(stub, repoRoot).error ?? "", /components\/imagePreload\.ts in .* exports no noSuchProvider/);
+    });
+
+    it("refuses a provider defined outside the checkout (the host could not find it)", () => {
+        assert.throws(() => providerStub({ file: path.join(os.tmpdir(), "elsewhere.ts"), exported: "p" }), /must be defined in this checkout/);
     });
 });

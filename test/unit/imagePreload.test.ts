@@ -1,14 +1,7 @@
 import * as assert from "assert";
 import { imagePreloadProvider } from "../../components/imagePreload";
-import { serializedProvider } from "../support/providerText";
 
 describe("image preload provider", () => {
-    it("serialises the way Pulumi ships a dynamic provider, needing only Node's own modules", async () => {
-        const serialized = await serializedProvider(imagePreloadProvider);
-        assert.match(serialized.text, /"save",\s*ref/);
-        assert.deepStrictEqual(serialized.requires, ["child_process", "fs", "path"]);
-    });
-
     it("plans an update only when the daemon or the wanted images change", async () => {
         const base = { project: "p", daemonId: "d1", images: { "busybox:1.37": "sha256:1" } };
         assert.strictEqual((await imagePreloadProvider.diff!("id", base, { ...base })).changes, false);

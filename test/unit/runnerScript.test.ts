@@ -25,8 +25,7 @@ import * as os from "os";
 import * as path from "path";
 import { COMPOSE_ENV, DOCKER_CLIENT_ENV, RUNNER_ENV, RUNNER_SCRIPT_SOURCE, readRunnerScript, runnerEnvironment, toEnvList } from "../../lib/runnerScript";
 import { RUNNER_IMAGES_LOADED_FILE, RUNNER_STATES, RUNNER_STATUS_FILE, RunnerStatus, parseRunnerStatus } from "../../lib/runnerStatus";
-import { composeReadinessProvider } from "../../components/composeReadiness";
-import { serializeProvider } from "../../components/dynamicResource";
+import { providerStub } from "../../components/dynamicResource";
 import { assertShellcheckPasses } from "../support/shellcheck";
 import { TLS_BUNDLE_FILE, joinTlsBundle } from "../../components/projectTls";
 import { DAEMON_SCRIPT_SOURCE } from "../../components/daemon";
@@ -635,8 +634,11 @@ case $1 in
 esac
 `;
 
-// Loads the serialised provider as Pulumi's dynamic-provider host does, in a
-// plain node process (no TypeScript, nothing from this program but the text).
+// Loads the provider through its stub as Pulumi's dynamic-provider host does,
+// in a plain node process started in the checkout (no TypeScript loader).
+/** The checkout: where the dynamic-provider host runs, and where the provider's stub finds the provider. */
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
 const READINESS_DRIVER = `
 const provider = require(process.argv[2]).handler();
 const inputs = JSON.parse(process.argv[3]);
@@ -647,14 +649,14 @@ const olds = process.argv[4] && JSON.parse(process.argv[4]);
 );
 `;
 
-describe("readiness check, serialised as Pulumi runs it, following the real runner script", function () {
+describe("readiness check, loaded as Pulumi's dynamic-provider host loads it, following the real runner script", function () {
     this.timeout(10000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dc-readiness-"));
     const start = runnersCleanedAfterEach();
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     before(async () => {
-        fs.writeFileSync(path.join(dir, "provider.js"), await serializeProvider(composeReadinessProvider));
+        fs.writeFileSync(path.join(dir, "provider.js"), providerStub({ file: path.join(REPO_ROOT, "components", "composeReadiness.ts"), exported: "composeReadinessProvider" }));
         fs.writeFileSync(path.join(dir, "driver.js"), READINESS_DRIVER);
         fs.mkdirSync(path.join(dir, "stub"));
         fs.writeFileSync(path.join(dir, "stub", "docker"), READINESS_STUB_DOCKER, { mode: 0o755 });
@@ -679,6 +681,7 @@ describe("readiness check, serialised as Pulumi runs it, following the real runn
         };
         const olds = fromDigest === undefined ? [] : [JSON.stringify({ ...inputs, composeDigest: fromDigest })];
         const node = spawn(process.execPath, [path.join(dir, "driver.js"), path.join(dir, "provider.js"), JSON.stringify(inputs), ...olds], {
+            cwd: REPO_ROOT,
             env: { PATH: `${path.join(dir, "stub")}:${process.env.PATH}`, READY_STUB_DIR: dir, RUNNER_LOG: r.logFile },
             stdio: ["ignore", "pipe", "inherit"],
         });
