@@ -17,7 +17,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { toLabelList } from "../lib/names";
 import { ParityMount } from "../lib/pathParity";
-import { RUNNER_PATHS, readRunnerScript, runnerEnvironment, toEnvList } from "../lib/runnerScript";
+import { RUNNER_PATHS, runnerEntrypoint, runnerEnvironment, toEnvList } from "../lib/runnerScript";
 import { RUNNER_IMAGES_LOADED_FILE, RUNNER_MODEL_CHANGED_SIGNAL, RUNNER_REPORTED_FILE, RUNNER_RETRY_SIGNAL, RUNNER_STATUS_FILE } from "../lib/runnerStatus";
 import { ComposeReadiness } from "./composeReadiness";
 import { DAEMON_TLS_PORT } from "./daemon";
@@ -96,14 +96,13 @@ export class Runner extends pulumi.ComponentResource {
             {
                 name: args.containerName,
                 image: args.image,
-                entrypoints: [RUNNER_PATHS.script],
+                entrypoints: runnerEntrypoint(),
                 init: true,
                 envs: toEnvList(environment),
                 workingDir: args.projectDir,
                 labels: toLabelList(args.labels),
                 mounts: args.mounts.map((m) => ({ type: "bind", source: m.source, target: m.target, readOnly: m.readOnly })),
                 uploads: [
-                    { file: RUNNER_PATHS.script, content: readRunnerScript(), executable: true },
                     // lib/runner.sh lays out DOCKER_CERT_PATH from it.
                     tlsBundleUpload(RUNNER_PATHS.certs, args.daemonCertPem, args.clientCertPem, args.clientKeyPem),
                     ...(args.stackCaPem !== undefined

@@ -1,7 +1,7 @@
 // The runner's script and its contract. The script itself is a static file,
 // lib/runner.sh (checked by shellcheck, run by the unit tests against a stub
-// `docker`); this module says where it lives in the runner container and
-// which environment variables it, and the `docker compose` it runs, read.
+// `docker`); this module says how the runner container runs it and which
+// environment variables it, and the `docker compose` it runs, read.
 // components/runner.ts builds the container's whole environment with
 // runnerEnvironment(), so no other file spells these names.
 
@@ -9,12 +9,13 @@ import * as path from "path";
 import { RUNNER_STATUS_FILE } from "./runnerStatus";
 import { scriptWithoutComments } from "./shellScript";
 
-/** The script on this machine: uploaded into each runner container. */
+/** The script on this machine: each runner container's entrypoint runs it (runnerEntrypoint). */
 export const RUNNER_SCRIPT_SOURCE = path.join(__dirname, "runner.sh");
 
+/** What the script is called in the container's process list and in its messages about itself ($0). */
+export const RUNNER_SCRIPT_NAME = "dind-compose-runner";
+
 export const RUNNER_PATHS = {
-    /** Where the script is uploaded; the container's entrypoint. */
-    script: "/usr/local/bin/dind-compose-runner",
     /** The client certificate directory (DOCKER_CERT_PATH). */
     certs: "/certs/client",
     /** The override file handing the stack's CA to every service (`trustStackCa`), last in COMPOSE_FILE. */
@@ -69,9 +70,19 @@ export interface RunnerEnvironmentArgs {
     readonly statusFile?: string;
 }
 
-/** The script's text as it is uploaded into each runner (without its comment lines), read when the program runs. */
+/** The script's text as each runner runs it (without its comment lines), read when the program runs. */
 export function readRunnerScript(): string {
     return scriptWithoutComments(RUNNER_SCRIPT_SOURCE);
+}
+
+/**
+ * The runner container's entrypoint: `sh -c <script>`, as the daemon's command runs lib/daemon.sh. Not an uploaded
+ * file: an upload is an archive the engine extracts by starting a process, and the runner's other upload holds a
+ * private key, which makes Pulumi store the whole upload list encrypted (the 10 KB script became 18 KB of
+ * ciphertext, twice per project, in a state rewritten at every step).
+ */
+export function runnerEntrypoint(): string[] {
+    return ["sh", "-c", readRunnerScript(), RUNNER_SCRIPT_NAME];
 }
 
 /**

@@ -8,6 +8,7 @@ import * as path from "path";
 import { Settings, validateSettings } from "../../lib/config";
 import { DEFAULT_IMAGES } from "../../lib/images";
 import { projectNames, stackNames } from "../../lib/names";
+import { readRunnerScript } from "../../lib/runnerScript";
 import { joinTlsBundle } from "../../components/projectTls";
 import { Graph, Registered, buildGraph, isSecretValue, mockCaCert } from "../support/mockGraph";
 
@@ -218,6 +219,9 @@ describe("resource graph: a stack with every default", function () {
             assert.ok(inputs.envs.includes("DOCKER_TLS_VERIFY=1"));
             assert.ok(inputs.envs.includes("DOCKER_CERT_PATH=/certs/client"));
             assert.strictEqual(inputs.init, true);
+            // Its script is its entrypoint, in the clear; its one upload is the TLS bundle, which holds a key.
+            assert.deepStrictEqual(inputs.entrypoints, ["sh", "-c", readRunnerScript(), "dind-compose-runner"]);
+            assert.deepStrictEqual(inputs.uploads.map((u: any) => u.file), ["/certs/client/bundle.pem"]);
             const ready = named(g, `${p}-runner-ready`);
             assert.strictEqual(ready.inputs.runnerId, `${p}-runner-container-id`);
             assert.strictEqual(ready.inputs.project, p);
