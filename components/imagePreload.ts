@@ -45,24 +45,36 @@ interface Inputs {
 }
 
 /**
+ * Lists the daemon's image ID for each reference given after the shell's `$0` ("" for one it does not have), one
+ * per line, in order.
+ */
+const LIST_IDS = 'for ref; do docker image inspect --format "{{.Id}}" "$ref" 2>/dev/null || echo; done';
+
+/** The image IDs LIST_IDS printed, per reference. */
+function parseIds(refs: string[], output: string): Record<string, string> {
+    const lines = output.split("\n");
+    return Object.fromEntries(refs.map((ref, i) => [ref, (lines[i] ?? "").trim()]));
+}
+
+/**
  * Until the daemon answers on its local socket; fails after `daemonSeconds`, or when the container stops, with
  * the daemon's last words. The polling happens inside the container, ten times a second, with one `docker exec`
  * (an exec per poll costs the host far more CPU than the daemon it waits for): the shell's own test until the
- * socket exists, then the daemon's own answer.
+ * socket exists, then the daemon's own answer. The same exec then lists which of `refs` the daemon has: each
+ * `docker exec` is a process on the host and one in the container, on the path of every cold `pulumi up`.
  */
-async function waitForDaemon(inputs: Inputs): Promise<void> {
+async function waitForDaemon(inputs: Inputs, refs: string[]): Promise<Record<string, string>> {
     const run = (file: string, args: string[], timeoutMs = 10000) => runCommand(file, args, timeoutMs);
     const docker = (...args: string[]) => run("docker", args);
     const name = inputs.daemonName || inputs.daemonId.slice(0, 12);
     const seconds = inputs.daemonSeconds ?? 120;
     const deadline = Date.now() + seconds * 1000;
-    const poll = 'i=0; until [ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1; do i=$((i + 1)); [ "$i" -lt "$1" ] || exit 1; sleep 0.1; done';
+    const poll = `i=0; until [ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1; do i=$((i + 1)); [ "$i" -lt "$1" ] || exit 1; sleep 0.1; done; shift; ${LIST_IDS}`;
     writeProgress(inputs.progressFile, `waiting for the daemon ${name}`);
     for (;;) {
         const polls = Math.max(1, Math.ceil((deadline - Date.now()) / 100));
         try {
-            await run("docker", ["exec", inputs.daemonId, "sh", "-c", poll, "sh", String(polls)], polls * 100 + 30000);
-            return;
+            return parseIds(refs, await run("docker", ["exec", inputs.daemonId, "sh", "-c", poll, "sh", String(polls), ...refs], polls * 100 + 30000));
         } catch {
             // not yet, or the container is not running
         }
@@ -78,15 +90,21 @@ async function waitForDaemon(inputs: Inputs): Promise<void> {
     }
 }
 
-/** `docker save REF | docker exec -i DAEMON docker load`, as two processes piped together (no shell). */
-function saveInto(ref: string, daemonId: string): Promise<void> {
+/**
+ * `docker save REFS | docker exec -i DAEMON docker load`, as two processes piped together (no shell); the same exec
+ * then lists the daemon's IDs for REFS (LIST_IDS), which it returns.
+ */
+function saveInto(refs: string[], daemonId: string): Promise<Record<string, string>> {
     const { spawn } = require("child_process");
     return new Promise((resolve, reject) => {
-        const save = spawn("docker", ["save", ref], { stdio: ["ignore", "pipe", "pipe"] });
-        const load = spawn("docker", ["exec", "-i", daemonId, "docker", "load", "-q"], { stdio: ["pipe", "ignore", "pipe"] });
+        const save = spawn("docker", ["save", ...refs], { stdio: ["ignore", "pipe", "pipe"] });
+        const loadAndList = `docker load -q >/dev/null || exit; ${LIST_IDS}`;
+        const load = spawn("docker", ["exec", "-i", daemonId, "sh", "-c", loadAndList, "sh", ...refs], { stdio: ["pipe", "pipe", "pipe"] });
         let errors = "";
+        let listed = "";
         save.stderr.on("data", (d: Buffer) => (errors += d));
         load.stderr.on("data", (d: Buffer) => (errors += d));
+        load.stdout.on("data", (d: Buffer) => (listed += d));
         save.stdout.pipe(load.stdin);
         // Bounded: a stuck engine must not hang `pulumi up`.
         const timer = setTimeout(() => {
@@ -98,7 +116,7 @@ function saveInto(ref: string, daemonId: string): Promise<void> {
             codes[which] = code;
             if ("save" in codes && "load" in codes) {
                 clearTimeout(timer);
-                codes.save === 0 && codes.load === 0 ? resolve() : reject(new Error(`docker save exited ${codes.save}, docker load exited ${codes.load}: ${errors.trim()}`));
+                codes.save === 0 && codes.load === 0 ? resolve(parseIds(refs, listed)) : reject(new Error(`docker save exited ${codes.save}, docker load exited ${codes.load}: ${errors.trim()}`));
             }
         };
         save.on("close", done("save"));
@@ -106,35 +124,25 @@ function saveInto(ref: string, daemonId: string): Promise<void> {
     });
 }
 
-/** The daemon's image ID for each reference ("" for one it does not have), from one `docker exec`. */
-async function idsInDaemon(daemonId: string, refs: string[]): Promise<Record<string, string>> {
-    const list = 'for ref; do docker image inspect --format "{{.Id}}" "$ref" 2>/dev/null || echo; done';
-    const lines = (await runCommand("docker", ["exec", daemonId, "sh", "-c", list, "sh", ...refs], 60000)).split("\n");
-    return Object.fromEntries(refs.map((ref, i) => [ref, (lines[i] ?? "").trim()]));
-}
-
 async function preload(inputs: Inputs): Promise<void> {
-    await waitForDaemon(inputs);
     const refs = Object.keys(inputs.images).sort();
-    if (refs.length === 0) {
+    const before = await waitForDaemon(inputs, refs);
+    const missing = refs.filter((ref) => before[ref] !== inputs.images[ref]);
+    if (missing.length === 0) {
         return;
     }
-    const before = await idsInDaemon(inputs.daemonId, refs);
-    const missing = refs.filter((ref) => before[ref] !== inputs.images[ref]);
-    for (const ref of missing) {
-        writeProgress(inputs.progressFile, `loading host image ${ref} into the daemon (${refs.indexOf(ref) + 1} of ${refs.length})`);
-        try {
-            await saveInto(ref, inputs.daemonId);
-        } catch (err: any) {
-            throw new Error(`project ${inputs.project}: loading host image ${ref} into its daemon failed: ${err.message}`);
-        }
+    // One archive for all of them: one `docker save`, one exec, one load.
+    const what = missing.length === 1 ? `host image ${missing[0]}` : `host images ${missing.join(", ")}`;
+    writeProgress(inputs.progressFile, `loading ${what} into the daemon (${missing.length} of ${refs.length} wanted)`);
+    let after: Record<string, string>;
+    try {
+        after = await saveInto(missing, inputs.daemonId);
+    } catch (err: any) {
+        throw new Error(`project ${inputs.project}: loading ${what} into its daemon failed: ${err.message}`);
     }
-    if (missing.length > 0) {
-        const after = await idsInDaemon(inputs.daemonId, missing);
-        for (const ref of missing) {
-            if (after[ref] !== inputs.images[ref]) {
-                throw new Error(`project ${inputs.project}: image ${ref} in its daemon is ${after[ref] || "missing"} after loading, but the host has ${inputs.images[ref]}`);
-            }
+    for (const ref of missing) {
+        if (after[ref] !== inputs.images[ref]) {
+            throw new Error(`project ${inputs.project}: image ${ref} in its daemon is ${after[ref] || "missing"} after loading, but the host has ${inputs.images[ref]}`);
         }
     }
 }

@@ -1,16 +1,20 @@
-// The image preload's wait for a daemon, against the real engine: it polls
+// The image preload against the real engine. Its wait for a daemon polls
 // inside the container with one `docker exec`, and fails within its bound,
 // or at once when the container is not running, quoting the container's
-// last output. (A daemon that answers is every e2e test's first step.)
+// last output. Against a real daemon (the daemon image, as the daemon test
+// runs it), it loads what the daemon lacks and nothing it already has.
 
 import * as assert from "assert";
+import * as fs from "fs";
+import { daemonCommand } from "../../components/daemon";
 import { imagePreloadProvider } from "../../components/imagePreload";
+import { IMAGES } from "../../lib/images";
 import { must, run } from "../support/pulumiCli";
 
 /** A small image scripts/images.sh guarantees on the host; it has a shell but no docker CLI, so it never answers. */
 const IMAGE = "busybox:1.37";
 const id = `dc-preload-test-${process.pid}`;
-const cleanUp = () => run("docker", ["rm", "-f", `${id}-silent`, `${id}-exited`]);
+const cleanUp = () => run("docker", ["rm", "-f", "-v", `${id}-silent`, `${id}-exited`, `${id}-daemon`]);
 
 describe("image preload: waiting for a daemon, against the real engine", function () {
     this.timeout(60000);
@@ -38,5 +42,28 @@ describe("image preload: waiting for a daemon, against the real engine", functio
         const error = await preload(`${id}-exited`);
         assert.match(error, new RegExp(`its daemon ${id}-exited is exited \\(exit code 3\\)\\. Its last output .*\\n {4}dockerd: no space left`));
         assert.ok(Date.now() - started < 3000);
+    });
+
+    it("loads into a real daemon the host images it lacks, checked by ID, and nothing it already has", async () => {
+        // lib/daemon.sh's dockerd on its local socket only (the TLS material is the graph test's).
+        const command = daemonCommand().filter((a) => !a.startsWith("--host=tcp") && !a.startsWith("--tls"));
+        must("docker", ["run", "-d", "--name", `${id}-daemon`, "--privileged", "--init", "-e", "DOCKER_TLS_CERTDIR=", "--tmpfs", "/run:exec,mode=755", IMAGES.daemon.tag, ...command]);
+        const hostId = must("docker", ["image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim();
+        const inputs = { project: "p", daemonId: `${id}-daemon`, daemonName: `${id}-daemon`, daemonSeconds: 60, images: { [IMAGE]: hostId } };
+        const progress = `/tmp/${id}-progress`;
+        try {
+            await imagePreloadProvider.create!({ ...inputs, progressFile: progress });
+            assert.strictEqual(must("docker", ["exec", `${id}-daemon`, "docker", "image", "inspect", "--format", "{{.Id}}", IMAGE]).stdout.trim(), hostId);
+            assert.match(fs.readFileSync(progress, "utf8"), new RegExp(`loading host image ${IMAGE.replace(/\./g, "\\.")} into the daemon \\(1 of 1 wanted\\)`));
+            // Already there: the second preload only looks.
+            fs.rmSync(progress, { force: true });
+            await imagePreloadProvider.create!({ ...inputs, progressFile: progress });
+            assert.doesNotMatch(fs.existsSync(progress) ? fs.readFileSync(progress, "utf8") : "", /loading/);
+            // A host ID the daemon's image does not have (the host rebuilt it) fails after the load, naming both.
+            const error = await imagePreloadProvider.create!({ ...inputs, images: { [IMAGE]: "sha256:0000" } }).then(() => "", (err: Error) => err.message);
+            assert.match(error, new RegExp(`^project p: image ${IMAGE.replace(/\./g, "\\.")} in its daemon is ${hostId} after loading, but the host has sha256:0000$`));
+        } finally {
+            fs.rmSync(progress, { force: true });
+        }
     });
 });
