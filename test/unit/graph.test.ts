@@ -40,6 +40,29 @@ const named = (g: Graph, name: string) => {
     return found!;
 };
 const dependsOn = (r: Registered, name: string) => r.dependencies.some((urn) => urn.endsWith(`::${name}`));
+/**
+ * The wave of a destroy in which Pulumi deletes each resource (by name), as its ScheduleDeletes plans them: a
+ * resource's level is one more than the deepest of its parent, its dependencies and what it is deleted with
+ * (the stack's root is 0), and the deepest go first, every level a wave the next one waits for.
+ */
+function deletionWaves(g: Graph): Map<string, number> {
+    // By name (unique in a stack): the mocks' URNs leave out the parents' types that the recorded ones carry.
+    const byName = new Map(g.resources.map((r) => [r.name, r]));
+    const levels = new Map<string, number>();
+    const level = (urn: string): number => {
+        const name = urn.split("::").pop()!;
+        const r = byName.get(name);
+        if (r === undefined) {
+            return 0; // the stack's root
+        }
+        if (!levels.has(name)) {
+            levels.set(name, 1 + Math.max(0, ...[r.parent, ...r.dependencies, r.deletedWith].filter((u) => u !== "").map(level)));
+        }
+        return levels.get(name)!;
+    };
+    const deepest = Math.max(...g.resources.map((r) => level(r.urn)));
+    return new Map(g.resources.map((r) => [r.name, deepest - level(r.urn)]));
+}
 const hostPorts = (g: Graph) => ofType(g, ":Container").flatMap((c) => (c.inputs.ports ?? []).map((p: any) => ({ ...p, container: c.inputs.name })));
 
 describe("resource graph: a stack with every default", function () {
@@ -168,6 +191,13 @@ describe("resource graph: a stack with every default", function () {
         assert.ok(dependsOn(proxyRemoval, "edge-removal"), "the network could be removed before the proxy");
         assert.ok(!dependsOn(proxyRemoval, "proxy-container"), "a removal the container is deleted with cannot depend on it");
         assert.strictEqual(named(g, "edge-removal").inputs.containers, undefined);
+        // In a destroy, the proxy's removal runs in the same wave as the projects' (not in a wave of its own
+        // after them), and the network's removal after both.
+        const waves = deletionWaves(g);
+        for (const p of projects) {
+            assert.strictEqual(waves.get("proxy-removal"), waves.get(`${p}-data-removal`), `proxy removal in wave ${waves.get("proxy-removal")}, ${p}'s in ${waves.get(`${p}-data-removal`)}`);
+        }
+        assert.ok(waves.get("edge-removal")! > waves.get("proxy-removal")!, "the network's removal would run before the proxy is gone");
     });
 
     it("mounts the project directory at its host path in daemon and runner, and runs compose from there", () => {
