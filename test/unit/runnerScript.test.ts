@@ -546,6 +546,9 @@ describe("runner script", function () {
         it("runs compose up again as attempt N+1 while the project is up", async () => {
             const r = start({ ps: oneShotAndServer });
             await r.until("ok", (s) => s.state === "ok");
+            // The script reports ok just before it looks whether the model changed meanwhile: a signal in between
+            // takes that path (also attempt 2, said differently). Up here means following the logs.
+            await waitFor(() => r.output.includes("following its logs"), "the runner following the project's logs");
             r.signal("SIGUSR2");
             const ok = await r.until("ok (attempt 2)", (s) => s.state === "ok" && s.attempt === 2);
             assert.strictEqual(ok.attempt, 2);
